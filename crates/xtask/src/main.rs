@@ -1,1 +1,61 @@
-fn main() {}
+//! Project automation: `cargo xtask <task>`.
+//!
+//! - `setup`  installs what a fresh machine needs (cmake and libclang for
+//!   unicorn, the `thumbv7em-none-eabi` target, the lab's Debian packages).
+//! - `roms`   rebuilds `roms/` byte-for-byte from source.
+//! - `ci`     what CI runs: setup, the ROM reproducibility check, every test.
+//! - `demo`   setup, then boots a phone against the built-in lab.
+
+mod roms;
+mod setup;
+
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run(),
+        Some("roms") => roms::run(&args[1..]),
+        Some("ci") => ci(),
+        Some("demo") => demo(&args[1..]),
+        _ => Err("usage: cargo xtask setup | roms | ci | demo [st20xx run options…]".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a command, failing with its name when it does not succeed.
+pub fn run_cmd(cmd: &mut Command) -> Result<(), String> {
+    eprintln!("xtask: $ {cmd:?}");
+    let status = cmd.status().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{cmd:?} failed: {status}")) }
+}
+
+/// The workspace root (the parent of `crates/xtask`).
+pub fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("xtask lives in crates/xtask").to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn ci() -> Result<(), String> {
+    setup::run()?;
+    roms::run(&[])?;
+    run_cmd(Command::new("git").current_dir(root()).args(["diff", "--exit-code", "--stat", "--", "roms"]))
+        .map_err(|_| "roms/ differs from a fresh `cargo xtask roms`: the images are not reproducible or not committed".to_string())?;
+    run_cmd(cargo().args(["test", "--workspace", "--release", "--no-fail-fast"]))
+}
+
+fn demo(rest: &[String]) -> Result<(), String> {
+    setup::run()?;
+    run_cmd(cargo().args(["run", "--release", "--", "run"]).args(rest))
+}
