@@ -8,6 +8,7 @@
 //! fixed order so that equal traces are equal bytes.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// One trace record.
@@ -44,6 +45,32 @@ pub enum Event {
     Log { text: String },
     /// The firmware crashed: where and why.
     Crash { pc: u32, reason: String },
+    /// A DHCP message the phone sent, seen by a lab server: `msg` is the
+    /// message type (`discover`, `request`, …), `options` every option the
+    /// phone sent, decimal code → value bytes as lower-case hex (keys sort as
+    /// text; flattened records cannot carry integer map keys through serde).
+    Dhcp {
+        msg: String,
+        options: BTreeMap<String, String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vlan: Option<u16>,
+    },
+    /// A lab server answered a file request. `status` is the HTTP status
+    /// code, or for TFTP 0 when the file was sent and else the TFTP error code.
+    Serve {
+        proto: String,
+        server: String,
+        path: String,
+        status: u16,
+        bytes: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_agent: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vlan: Option<u16>,
+    },
+    /// An Ethernet frame on the phone's port (only with `--trace-frames`):
+    /// `dir` is `tx` (sent by the phone) or `rx`, `hex` the whole frame.
+    Frame { dir: String, len: u32, hex: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,9 +126,24 @@ impl Record {
             Event::Flash { op, addr, len } => format!("flash {op:?} {addr:#010x} +{len}"),
             Event::Log { text } => format!("log {text}"),
             Event::Crash { pc, reason } => format!("CRASH at pc {pc:#010x}: {reason}"),
+            Event::Dhcp { msg, options, vlan } => {
+                let codes: Vec<&str> = options.keys().map(String::as_str).collect();
+                format!("DHCP {msg}{} options [{}]", vlan_text(*vlan), codes.join(","))
+            }
+            Event::Serve { proto, server, path, status, bytes, user_agent, vlan } => format!(
+                "{} {server} {path} -> {status} ({bytes} bytes){}{}",
+                proto.to_uppercase(),
+                vlan_text(*vlan),
+                user_agent.as_ref().map(|u| format!(" UA \"{u}\"")).unwrap_or_default()
+            ),
+            Event::Frame { dir, len, .. } => format!("frame {dir} {len} bytes"),
         };
         format!("{t:>12.6}s {} {what}", self.phone)
     }
+}
+
+fn vlan_text(vlan: Option<u16>) -> String {
+    vlan.map(|v| format!(" vlan {v}")).unwrap_or_default()
 }
 
 /// Writes records as JSON lines.
@@ -156,6 +198,9 @@ mod tests {
             Event::Log { text: "Begin Common Config download...".into() },
             Event::Crash { pc: 0x0C00_0123, reason: "udf".into() },
             Event::LcdState { backlight: true, icons: vec!["network".into()] },
+            Event::Dhcp { msg: "discover".into(), options: BTreeMap::from([("53".into(), "01".into()), ("77".into(), "54686f6d736f6e".into())]), vlan: None },
+            Event::Serve { proto: "http".into(), server: "10.0.0.1".into(), path: "/ST2030S.inf".into(), status: 200, bytes: 120, user_agent: Some("THOMSON ST2030 hw5 fw2.74 00-90-96-A1-B1-C1".into()), vlan: Some(100) },
+            Event::Frame { dir: "tx".into(), len: 2, hex: "ffff".into() },
         ];
         for e in evs {
             let r = Record { t_us: 7, phone: "000000000000".into(), event: e };
