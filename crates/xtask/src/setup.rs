@@ -15,6 +15,11 @@ const PACKAGES: &[(&str, &str)] = &[
     ("libclang1-14", "/usr/lib/x86_64-linux-gnu/libclang-14.so.1"),
     ("libclang-common-14-dev", "/usr/lib/llvm-14/lib/clang/14.0.6/include/stdbool.h"),
     ("pkg-config", "/usr/bin/pkg-config"),
+    // The window's test runs it under a real X server and drives it.
+    ("xvfb", "/usr/bin/Xvfb"),
+    ("xdotool", "/usr/bin/xdotool"),
+    ("imagemagick", "/usr/bin/import"),
+    ("x11-utils", "/usr/bin/xwininfo"),
 ];
 
 pub fn run() -> Result<(), String> {
