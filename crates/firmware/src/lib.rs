@@ -1,0 +1,14 @@
+//! The hardware-independent part of the ST20xx firmware: what the phone
+//! shows and decides, tested on the host (`cargo test --lib --target
+//! x86_64-unknown-linux-gnu` in `crates/firmware`). The binary (`main.rs`)
+//! adds the start-up code, the drivers and the main loop.
+//!
+//! Guarantees: nothing here touches a register; time is passed in (µs of
+//! the board timer).
+
+#![cfg_attr(not(test), no_std)]
+
+pub mod config;
+pub mod identity;
+pub mod text;
+pub mod ui;

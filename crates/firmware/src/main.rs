@@ -1,0 +1,170 @@
+//! The ST20xx firmware image (see `lib.rs` for the screens, `ui::menu` for
+//! the key sequences, `config` for the factory defaults).
+//!
+//! Start-up: the boot ROM starts us from the boot window with a fresh
+//! stack; `rt` sets up RAM. We arm the watchdog (8 s), read our own image
+//! header (model, protocol, version) and the board's MAC, show the boot
+//! screen, load the config store (writing the factory defaults on a blank
+//! one), then run the main loop:
+//!
+//! ```text
+//! loop { kick watchdog; app.poll(now); sleep_until(min(app.poll_at(now), now + 4 s)) }
+//! ```
+//!
+//! `App::poll` is where the network (`smoltcp`) and the provisioning runner
+//! (`aps`) join the UI, each with its own `poll(now)` / `poll_at()`.
+//!
+//! Console lines: `boot: ST2030S v2.74 slot A`, `reset: power-on`,
+//! `config: 11 keys, generation 1` (and `config: factory defaults written`
+//! on first boot, `config: ipp.RingVolume=6` when the menu saves).
+
+#![no_std]
+#![no_main]
+
+mod drivers;
+mod rt;
+
+use board::image::{HEADER_LEN, Header};
+use board::map::{APS_LOG, BOOT_WINDOW};
+use board::periph::sysctl::{RESET_CAUSE_POWER_ON, RESET_CAUSE_SOFTWARE, RESET_CAUSE_WATCHDOG};
+use drivers::flash::Flash;
+use drivers::lcd::Lcd;
+use drivers::uart::log;
+use drivers::{keypad, led, sysctl, timer};
+use firmware::config::Config;
+use firmware::identity::Identity;
+use firmware::text::Frame;
+use firmware::ui::{Action, LogTail, Ui, View};
+
+/// The application state lives in `.bss`, not in `rust_main`'s frame: the
+/// config map alone is 24 KiB, and `.bss` shows its size at link time.
+static mut APP: core::mem::MaybeUninit<App> = core::mem::MaybeUninit::uninit();
+
+const WATCHDOG_US: u32 = 8_000_000;
+/// Never sleep longer than half the watchdog period.
+const MAX_SLEEP_US: u64 = WATCHDOG_US as u64 / 2;
+
+struct App {
+    id: Identity,
+    config: Config,
+    flash: Flash,
+    ui: Ui,
+    lcd: Lcd,
+    frame: Frame,
+    aps_log: LogTail,
+    led: Option<u32>,
+}
+
+impl App {
+    fn new(id: Identity, now: u64) -> App {
+        App {
+            id,
+            config: Config::new(),
+            flash: Flash,
+            ui: Ui::new(now),
+            lcd: Lcd::new(),
+            frame: Frame::blank(),
+            aps_log: LogTail::default(),
+            led: None,
+        }
+    }
+
+    fn load_config(&mut self) {
+        match self.config.load(&mut self.flash) {
+            Ok(true) => log!("config: factory defaults written"),
+            Ok(false) => {}
+            Err(e) => log!("config: cannot write factory defaults: {}", e),
+        }
+        let s = self.config.store();
+        log!("config: {} keys, generation {}", s.len(), s.generation().unwrap_or(0));
+    }
+
+    fn poll(&mut self, now: u64) {
+        while let Some(key) = keypad::next_press() {
+            match self.ui.key(now, key, self.config.ring_volume()) {
+                Some(Action::SaveRingVolume(v)) => {
+                    let r = self.config.set_ring_volume(&mut self.flash, v);
+                    match r {
+                        Ok(()) => log!("config: ipp.RingVolume={}", v),
+                        Err(e) => log!("config: saving ipp.RingVolume failed: {}", e),
+                    }
+                    self.ui.action_done(r.is_ok());
+                }
+                Some(Action::LoadApsLog) => self.aps_log = read_aps_log(),
+                None => {}
+            }
+        }
+        self.ui.poll(now);
+        self.render(now);
+    }
+
+    fn poll_at(&self, now: u64) -> u64 {
+        self.ui.poll_at(now)
+    }
+
+    fn render(&mut self, now: u64) {
+        let view = View { id: &self.id, config: &self.config, ip: [0; 4], aps_log: &self.aps_log };
+        self.ui.render(&view, &mut self.frame);
+        self.lcd.show(&self.frame);
+        self.lcd.set_backlight(self.ui.backlight(now));
+        let l = self.ui.led();
+        if self.led != Some(l) {
+            led::set_system(l);
+            self.led = Some(l);
+        }
+    }
+}
+
+/// Our own image header, at the start of the boot window (the boot ROM
+/// checked it before starting us).
+fn own_header() -> Header {
+    // SAFETY: the boot window is mapped, read-only, and at least one header long.
+    let b = unsafe { core::slice::from_raw_parts(BOOT_WINDOW.base as *const u8, HEADER_LEN) };
+    match Header::decode(b) {
+        Ok(h) => h,
+        Err(e) => panic!("own image header: {:?}", e),
+    }
+}
+
+/// The APS log partition read as text up to the first erased byte.
+fn read_aps_log() -> LogTail {
+    // SAFETY: inside the memory-mapped flash; volatile because the flash
+    // controller changes it behind the compiler's back.
+    LogTail::from_text((APS_LOG.base..APS_LOG.end()).map(|a| unsafe { core::ptr::read_volatile(a as *const u8) }))
+}
+
+fn reset_cause_name(c: u32) -> &'static str {
+    match c {
+        RESET_CAUSE_POWER_ON => "power-on",
+        RESET_CAUSE_SOFTWARE => "software",
+        RESET_CAUSE_WATCHDOG => "watchdog",
+        _ => "unknown",
+    }
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn rust_main() -> ! {
+    sysctl::watchdog_enable(WATCHDOG_US);
+    let now = timer::now();
+    let id = Identity::new(&own_header(), sysctl::mac(), sysctl::boot_slot());
+    log!("boot: {} v{} slot {}", id.model, id.short_version(), id.slot_letter());
+    log!("reset: {}", reset_cause_name(sysctl::reset_cause()));
+    if id.model.hardware as u8 != sysctl::hardware() {
+        log!("boot: warning: this image is for an {}, the board is not", id.model.hardware.name());
+    }
+    // SAFETY: `rust_main` runs once and never returns, so this is the only
+    // reference to APP ever made.
+    let app: &'static mut App = unsafe {
+        let p = (&raw mut APP).cast::<App>();
+        p.write(App::new(id, now));
+        &mut *p
+    };
+    app.render(now);
+    app.load_config();
+    loop {
+        let now = timer::now();
+        sysctl::watchdog_kick();
+        app.poll(now);
+        sysctl::sleep_until(app.poll_at(now).min(now + MAX_SLEEP_US));
+    }
+}

@@ -1,0 +1,180 @@
+//! The user interface: boot screen, idle screen, keypad menu, backlight
+//! and system LED, as a state machine driven by key presses and time.
+//!
+//! Screens (6 × 24):
+//! - boot (2 s): model (`ST2030S`), `Firmware v2.74`, `Starting...`
+//! - idle: `--/-- --:--` (date/time once NTP exists), the display name
+//!   (`[sip] DisplayName1`) or else the MAC (`00:90:96:A1:B1:C1`), the model
+//! - menu: see `menu`
+//!
+//! Backlight: on from power-up until 30 s after the boot screen, and for
+//! 30 s after every key press. System LED: steady amber while booting, off
+//! at idle.
+//!
+//! Guarantees: keys pressed during the boot screen only light the
+//! backlight; `poll_at` is the next instant the UI changes by itself.
+
+pub mod menu;
+
+use crate::config::Config;
+use crate::identity::Identity;
+use crate::text::Frame;
+use board::keys::Key;
+use board::periph::led;
+pub use menu::{Action, Item, LogTail, Menu};
+
+pub const BOOT_SCREEN_US: u64 = 2_000_000;
+pub const BACKLIGHT_US: u64 = 30_000_000;
+
+/// The system LED while booting and at idle.
+pub const LED_BOOTING: u32 = led::value(led::MODE_ON, led::COLOR_AMBER);
+pub const LED_IDLE: u32 = led::value(led::MODE_OFF, 0);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Boot,
+    Idle,
+    Menu(Menu),
+}
+
+/// What the screens show that the UI does not own.
+pub struct View<'a> {
+    pub id: &'a Identity,
+    pub config: &'a Config,
+    pub ip: [u8; 4],
+    pub aps_log: &'a LogTail,
+}
+
+pub struct Ui {
+    screen: Screen,
+    boot_until: u64,
+    backlight_until: u64,
+}
+
+impl Ui {
+    pub fn new(now: u64) -> Ui {
+        let boot_until = now + BOOT_SCREEN_US;
+        Ui { screen: Screen::Boot, boot_until, backlight_until: boot_until + BACKLIGHT_US }
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// Advances time-driven changes (the end of the boot screen).
+    pub fn poll(&mut self, now: u64) {
+        if self.screen == Screen::Boot && now >= self.boot_until {
+            self.screen = Screen::Idle;
+        }
+    }
+
+    /// A key went down. `volume` is the ring volume currently configured.
+    pub fn key(&mut self, now: u64, key: Key, volume: u8) -> Option<Action> {
+        self.backlight_until = self.backlight_until.max(now + BACKLIGHT_US);
+        match self.screen {
+            Screen::Boot => None,
+            Screen::Idle => {
+                if key == Key::Menu {
+                    self.screen = Screen::Menu(Menu::new());
+                }
+                None
+            }
+            Screen::Menu(mut m) => {
+                let (stay, action) = m.key(key, volume);
+                self.screen = if stay { Screen::Menu(m) } else { Screen::Idle };
+                action
+            }
+        }
+    }
+
+    /// Tells the menu how a requested action ended.
+    pub fn action_done(&mut self, ok: bool) {
+        if let Screen::Menu(m) = &mut self.screen {
+            m.action_done(ok);
+        }
+    }
+
+    pub fn backlight(&self, now: u64) -> bool {
+        now < self.backlight_until
+    }
+
+    pub fn led(&self) -> u32 {
+        if self.screen == Screen::Boot { LED_BOOTING } else { LED_IDLE }
+    }
+
+    /// The next instant the UI changes without a key (`u64::MAX`: none).
+    pub fn poll_at(&self, now: u64) -> u64 {
+        let boot = if self.screen == Screen::Boot { self.boot_until } else { u64::MAX };
+        let light = if self.backlight_until > now { self.backlight_until } else { u64::MAX };
+        boot.min(light)
+    }
+
+    pub fn render(&self, view: &View, f: &mut Frame) {
+        *f = Frame::blank();
+        let id = view.id;
+        match &self.screen {
+            Screen::Boot => {
+                f.setf(0, format_args!("{}", id.model));
+                f.setf(1, format_args!("Firmware v{}", id.short_version()));
+                f.set(2, b"Starting...");
+            }
+            Screen::Idle => {
+                f.set(0, b"--/-- --:--");
+                match view.config.display_name() {
+                    Some(name) => f.set(1, name),
+                    None => f.setf(1, format_args!("{}", id.mac_colons())),
+                }
+                f.setf(2, format_args!("{}", id.model));
+            }
+            Screen::Menu(m) => m.render(view, f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use board::image::Version;
+    use board::model::Model;
+
+    pub fn id() -> Identity {
+        Identity {
+            model: Model::parse("ST2030S").unwrap(),
+            version: Version { major: 2, minor: 74, patch: 0 },
+            build_date: *b"261127",
+            mac: [0x00, 0x90, 0x96, 0xA1, 0xB1, 0xC1],
+            slot: 0,
+        }
+    }
+
+    fn frame(ui: &Ui, config: &Config) -> Frame {
+        let id = id();
+        let log = LogTail::default();
+        let mut f = Frame::blank();
+        ui.render(&View { id: &id, config, ip: [0; 4], aps_log: &log }, &mut f);
+        f
+    }
+
+    #[test]
+    fn boot_then_idle_with_backlight_timeout() {
+        let config = Config::new();
+        let mut ui = Ui::new(1_000);
+        let f = frame(&ui, &config);
+        assert_eq!([f.text(0), f.text(1), f.text(2)], [&b"ST2030S"[..], b"Firmware v2.74", b"Starting..."]);
+        assert_eq!(ui.led(), LED_BOOTING);
+        assert_eq!(ui.poll_at(1_000), 1_000 + BOOT_SCREEN_US);
+        assert_eq!(ui.key(500_000, Key::Menu, 5), None);
+        ui.poll(1_000 + BOOT_SCREEN_US);
+        assert_eq!(ui.screen(), Screen::Idle);
+        assert_eq!(ui.led(), LED_IDLE);
+        let f = frame(&ui, &config);
+        assert_eq!([f.text(0), f.text(1), f.text(2)], [&b"--/-- --:--"[..], b"00:90:96:A1:B1:C1", b"ST2030S"]);
+        let off = 1_000 + BOOT_SCREEN_US + BACKLIGHT_US;
+        assert_eq!(ui.poll_at(1_000 + BOOT_SCREEN_US), off);
+        assert!(ui.backlight(off - 1) && !ui.backlight(off));
+        assert_eq!(ui.poll_at(off), u64::MAX);
+        ui.key(off + 5, Key::D1, 5);
+        assert!(ui.backlight(off + 5));
+        assert_eq!(ui.poll_at(off + 5), off + 5 + BACKLIGHT_US);
+    }
+}

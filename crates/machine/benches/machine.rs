@@ -1,0 +1,188 @@
+//! Machine benchmarks (plain std timing, `cargo bench -p machine`): cold
+//! create + boot, reboot in place, guest MIPS against raw unicorn, and host
+//! memory per phone. Uses the real boot ROM and firmware from `roms/` when
+//! present. Prints a table; asserts nothing about speed.
+
+use board::map::{SLOT_A, SRAM};
+use board::model::Hardware;
+use board::slot::{COMMIT_OFFSET, Commit};
+use machine::{Machine, MachineConfig, Stop};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use unicorn_engine::unicorn_const::{Arch, Mode, Prot, TlbEntry, TlbType};
+use unicorn_engine::{ArmCpuModel, RegisterARM, Unicorn};
+
+fn roms() -> (Vec<u8>, Vec<u8>) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../roms");
+    let boot = std::fs::read(dir.join("boot.bin")).expect("roms/boot.bin (cargo xtask roms)");
+    let app = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().contains("v2030SG") && p.to_string_lossy().ends_with(".zz"))
+        .map(|p| std::fs::read(p).unwrap())
+        .expect("an ST2030S image in roms/");
+    let (h, _) = board::image::Header::check_image(&app).expect("valid image");
+    let mut flash = vec![0xFF; (COMMIT_OFFSET + 16) as usize];
+    flash[..app.len()].copy_from_slice(&app);
+    let at = (SLOT_A.base - board::map::FLASH.base + COMMIT_OFFSET) as usize;
+    flash[at..at + 16].copy_from_slice(&Commit { seq: 1, image_crc: h.payload_crc }.encode());
+    (boot, flash)
+}
+
+fn cfg(boot: &[u8], flash: &[u8], i: u32) -> MachineConfig {
+    let b = i.to_be_bytes();
+    MachineConfig { hardware: Hardware::St2030, mac: [0x00, 0x90, b[0], b[1], b[2], b[3]], seed: 1, boot_rom: boot.to_vec(), flash: flash.to_vec() }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// `movw`/`movt` of `v` into `rd`.
+fn li(rd: u16, v: u32) -> [u16; 4] {
+    let e = |top: u16, imm: u16| [top | ((imm >> 11) & 1) << 10 | imm >> 12, ((imm >> 8) & 7) << 12 | rd << 8 | (imm & 0xFF)];
+    let (a, b) = (e(0xF240, v as u16), e(0xF2C0, (v >> 16) as u16));
+    [a[0], a[1], b[0], b[1]]
+}
+
+const LOOP_ITERS: u32 = 50_000_000;
+const LOOP_INSNS: u64 = 4;
+
+/// A boot ROM: `for i in 0..N { *sram = i }` then `wfi` forever. 4 instructions per iteration.
+fn compute_rom() -> Vec<u8> {
+    let sp = SRAM.end();
+    let mut hw: Vec<u16> = vec![sp as u16, (sp >> 16) as u16, 9, 0];
+    hw.extend(li(0, SRAM.base));
+    hw.extend(li(3, LOOP_ITERS));
+    hw.push(0x2200); // movs r2, #0
+    hw.extend([0x6002, 0x3201, 0x3B01, 0xD1FB]); // str r2,[r0]; adds r2,#1; subs r3,#1; bne loop
+    hw.extend([0xBF30, 0xE7FD]); // wfi; b wfi
+    hw.iter().flat_map(|h| h.to_le_bytes()).collect()
+}
+
+fn raw_unicorn_mips(rom: &[u8], virtual_tlb: bool) -> f64 {
+    let mut uc = Unicorn::new(Arch::ARM, Mode::THUMB).unwrap();
+    uc.ctl_set_cpu_model(ArmCpuModel::CORTEX_M4 as i32).unwrap();
+    if virtual_tlb {
+        uc.ctl_set_tlb_type(TlbType::VIRTUAL).unwrap();
+        uc.add_tlb_hook(1, 0, |_, page, _| {
+            let perms = if page < 0x1_0000 { Prot::READ | Prot::EXEC } else { Prot::READ | Prot::WRITE };
+            Some(TlbEntry { paddr: page, perms })
+        })
+        .unwrap();
+    }
+    uc.mem_map(0, 64 * 1024, Prot::READ | Prot::EXEC).unwrap();
+    uc.mem_write(0, rom).unwrap();
+    uc.mem_map(SRAM.base as u64, SRAM.len as u64, Prot::READ | Prot::WRITE).unwrap();
+    uc.reg_write(RegisterARM::SP, SRAM.end() as u64).unwrap();
+    let t = Instant::now();
+    uc.emu_start(9, 0xFFF0, 0, 0).unwrap(); // `until`: mapped, never executed
+    let s = t.elapsed().as_secs_f64();
+    (LOOP_ITERS as u64 * LOOP_INSNS) as f64 / s / 1e6
+}
+
+fn machine_mips(rom: &[u8]) -> f64 {
+    let mut m = Machine::new(cfg(rom, &[], 0)).unwrap();
+    m.set_hang_budget(Duration::from_secs(120));
+    m.power_on(0);
+    let t = Instant::now();
+    let stop = m.run(0);
+    let s = t.elapsed().as_secs_f64();
+    assert_eq!(stop, Stop::Sleeping { until: None });
+    (LOOP_ITERS as u64 * LOOP_INSNS) as f64 / s / 1e6
+}
+
+fn mem_kib() -> (u64, Option<u64>) {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let rss_pages: u64 = statm.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let pss = std::fs::read_to_string("/proc/self/smaps_rollup")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Pss:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()));
+    (rss_pages * 4, pss)
+}
+
+/// Boots a phone to its idle screen (3 s virtual).
+fn boot_to_idle(m: &mut Machine) {
+    m.power_on(0);
+    let mut t = 0;
+    while t <= 3_000_000 {
+        match m.run(t) {
+            Stop::Sleeping { until: Some(next) } => t = next,
+            s => panic!("{s:?}"),
+        }
+    }
+    m.drain_trace();
+}
+
+fn main() {
+    let (boot, flash) = roms();
+    println!("st20xx machine benchmarks (wall clock; 2 shared cores: expect ±30%)\n");
+    println!("{:<52} {:>14}", "measure", "value");
+
+    let cold: Vec<f64> = (0..20)
+        .map(|i| {
+            let t = Instant::now();
+            let mut m = Machine::new(cfg(&boot, &flash, i)).unwrap();
+            m.power_on(0);
+            assert!(matches!(m.run(0), Stop::Sleeping { .. }));
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    println!("{:<52} {:>11.3} ms", "cold create + boot to first sleep (median of 20)", median(cold));
+
+    let mut m = Machine::new(cfg(&boot, &flash, 0)).unwrap();
+    boot_to_idle(&mut m);
+    let (mut cycle, mut first_sleep) = (Vec::new(), Vec::new());
+    for i in 0..200u64 {
+        let t0 = 10_000_000 + i * 1_000;
+        let t = Instant::now();
+        m.power_cut(t0);
+        m.power_on(t0);
+        cycle.push(t.elapsed().as_secs_f64() * 1e6);
+        assert!(matches!(m.run(t0), Stop::Sleeping { .. }));
+        first_sleep.push(t.elapsed().as_secs_f64() * 1e6);
+        m.drain_trace();
+    }
+    println!("{:<52} {:>11.1} µs", "reboot in place (power cycle, median of 200)", median(cycle));
+    println!("{:<52} {:>11.1} µs", "reboot in place to first sleep (median of 200)", median(first_sleep));
+
+    let rom = compute_rom();
+    // Alternated and repeated: the host is noisy, the ratio is what matters.
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        a.push(machine_mips(&rom));
+        b.push(raw_unicorn_mips(&rom, true));
+    }
+    let (ours, raw_v, raw) = (median(a), median(b), raw_unicorn_mips(&rom, false));
+    println!("{:<52} {:>10.0} MIPS", "guest store loop, this machine (median of 3)", ours);
+    println!("{:<52} {:>10.0} MIPS", "same loop, raw unicorn, virtual TLB (median of 3)", raw_v);
+    println!("{:<52} {:>10.0} MIPS", "same loop, raw unicorn, default TLB, no hooks", raw);
+    println!("{:<52} {:>13.2}x", "ratio machine / raw virtual TLB", ours / raw_v);
+    println!("{:<52} {:>13.2}x", "ratio machine / raw default TLB", ours / raw);
+
+    let n_max: usize = std::env::var("BENCH_PHONES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let (base_rss, base_pss) = mem_kib();
+    let mut phones = Vec::new();
+    for n in [1usize, 100, 1000].into_iter().filter(|&n| n <= n_max) {
+        let t = Instant::now();
+        while phones.len() < n {
+            let mut m = Machine::new(cfg(&boot, &flash, phones.len() as u32 + 1)).unwrap();
+            boot_to_idle(&mut m);
+            phones.push(m);
+        }
+        let (rss, pss) = mem_kib();
+        let per = |now: u64, base: u64| (now.saturating_sub(base)) as f64 / n as f64 / 1024.0;
+        let pss_txt = match (pss, base_pss) {
+            (Some(p), Some(b)) => format!("{:.2} MiB PSS", per(p, b)),
+            _ => "PSS n/a".into(),
+        };
+        println!(
+            "{:<52} {:>9.2} MiB RSS, {} (booted to idle in {:.0} ms)",
+            format!("host memory per phone, {n} phones at idle"),
+            per(rss, base_rss),
+            pss_txt,
+            t.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}

@@ -1,0 +1,459 @@
+//! One emulated ST20xx board: power, reset in place, the run loop (run the
+//! CPU until it sleeps, apply what a stop applies), host inputs and the
+//! snapshots front ends draw.
+//!
+//! Guarantees:
+//! - Nothing here reads a clock: every method takes `now_us`, and a `now_us`
+//!   smaller than one already seen counts as that one (time never goes back).
+//! - A crash (fault, `udf`, `bkpt`, `svc`, hang) emits one `crash` record and
+//!   halts the phone until the power is cycled.
+//! - A software or watchdog reset keeps the unicorn instance and its
+//!   translated code: devices reset, SRAM zeroed, the CPU context of a fresh
+//!   reset restored, execution restarts at the boot ROM reset vector.
+
+use crate::cpu::Cpu;
+use crate::error::MachineError;
+use crate::hostmem::HostMem;
+use crate::io::Io;
+use crate::periph::led::LedState;
+use crate::periph::{self, Board};
+use board::image::{Header, HEADER_LEN};
+use board::keys::Key;
+use board::map::{BOOT_ROM, FLASH, SLOT_LEN, SRAM};
+use board::model::Hardware;
+use board::periph::sysctl::{self, EVENT_DEADLINE};
+use std::time::{Duration, Instant};
+use trace::{BootCause, Event, PowerState, Record};
+
+/// What a phone is built from.
+#[derive(Clone, Debug)]
+pub struct MachineConfig {
+    pub hardware: Hardware,
+    pub mac: [u8; 6],
+    /// Seeds the RNG peripheral and torn flash bytes.
+    pub seed: u64,
+    /// The boot ROM image (≤ 64 KiB), vector table first.
+    pub boot_rom: Vec<u8>,
+    /// Initial flash contents (≤ 8 MiB, the rest reads as erased `0xFF`).
+    pub flash: Vec<u8>,
+}
+
+/// Why `run` returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The CPU sleeps; `until` is the next instant `run` is needed (as
+    /// `poll_at`), `None` when only an input can wake it.
+    Sleeping { until: Option<u64> },
+    /// The phone crashed and stays halted until the power is cycled.
+    Crashed { pc: u32, reason: String },
+    /// No power.
+    Off,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum RunState {
+    /// Runs at the next `run`.
+    Ready,
+    /// Stopped at `wfi`.
+    Asleep,
+    Crashed { pc: u32, reason: String },
+}
+
+/// How many `wfi`s may return at once within one `run` before the phone
+/// counts as hung (a loop that never really sleeps).
+const MAX_WAKES_PER_RUN: u32 = 100_000;
+
+/// One phone.
+pub struct Machine {
+    cpu: Cpu,
+    hardware: Hardware,
+    mac: [u8; 6],
+    /// Initial SP and reset vector from the boot ROM.
+    vector: (u32, u32),
+    powered: bool,
+    state: RunState,
+    now: u64,
+    hang_budget: Duration,
+}
+
+fn version_text(flash: &[u8], slot: u32) -> String {
+    let start = (slot * SLOT_LEN) as usize;
+    match flash.get(start..start + HEADER_LEN).map(Header::decode) {
+        Some(Ok(h)) if h.version.patch != 0 => format!("{}.{}.{}", h.version.major, h.version.minor, h.version.patch),
+        Some(Ok(h)) => format!("{}.{}", h.version.major, h.version.minor),
+        _ => "none".into(),
+    }
+}
+
+impl Machine {
+    pub fn new(cfg: MachineConfig) -> Result<Machine, MachineError> {
+        if cfg.boot_rom.len() > BOOT_ROM.len as usize {
+            return Err(MachineError::RomTooLarge(cfg.boot_rom.len()));
+        }
+        if cfg.flash.len() > FLASH.len as usize {
+            return Err(MachineError::FlashTooLarge(cfg.flash.len()));
+        }
+        let io = Io::new(trace::phone_id(cfg.mac), HostMem::zeroed(SRAM.len as usize)?);
+        let board = Board {
+            io,
+            sysctl: periph::sysctl::Sysctl::new(cfg.hardware, cfg.mac),
+            timer: Default::default(),
+            rng: periph::rng::Rng::new(cfg.seed, cfg.mac),
+            flash: periph::flashctl::FlashCtl::new(HostMem::flash(FLASH.len as usize, &cfg.flash)?, periph::rng::key(cfg.seed, cfg.mac, 1)),
+            lcd: Default::default(),
+            leds: Default::default(),
+            keypad: Default::default(),
+            eth: Default::default(),
+            uart: Default::default(),
+            fault: None,
+            trap: None,
+        };
+        let cpu = Cpu::new(board, &cfg.boot_rom)?;
+        let word = |i: usize| cfg.boot_rom.get(i..i + 4).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        Ok(Machine {
+            cpu,
+            hardware: cfg.hardware,
+            mac: cfg.mac,
+            vector: (word(0), word(4)),
+            powered: false,
+            state: RunState::Ready,
+            now: 0,
+            hang_budget: Duration::from_secs(2),
+        })
+    }
+
+    /// The wall-clock time one `run` may compute before the phone counts as
+    /// hung (default 2 s).
+    pub fn set_hang_budget(&mut self, budget: Duration) {
+        self.hang_budget = budget;
+    }
+
+    fn board(&self) -> &Board {
+        self.cpu.uc.get_data()
+    }
+
+    fn board_mut(&mut self) -> &mut Board {
+        self.cpu.uc.get_data_mut()
+    }
+
+    fn set_now(&mut self, now_us: u64) {
+        self.now = self.now.max(now_us);
+        let now = self.now;
+        self.board_mut().io.now = now;
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.board_mut().io.emit(event);
+    }
+
+    /// Applies power: a `power on` record, then a reset with cause power-on.
+    /// Does nothing when already powered.
+    pub fn power_on(&mut self, now_us: u64) {
+        self.set_now(now_us);
+        if self.powered {
+            return;
+        }
+        self.powered = true;
+        self.board_mut().io.power_on_at = self.now;
+        self.emit(Event::Power { state: PowerState::On });
+        self.reset_in_place(sysctl::RESET_CAUSE_POWER_ON);
+    }
+
+    /// Removes power: a flash operation still busy is torn, the display and
+    /// LEDs go dark. Does nothing when already off.
+    pub fn power_cut(&mut self, now_us: u64) {
+        self.set_now(now_us);
+        if !self.powered {
+            return;
+        }
+        self.complete_flash();
+        let now = self.now;
+        if let Some((s, e)) = self.board_mut().flash.power_cut(now) {
+            let slot = self.board().sysctl.slot;
+            self.cpu.flash_changed(s, e, slot);
+        }
+        self.emit(Event::Power { state: PowerState::Off });
+        self.board_mut().reset_devices();
+        self.powered = false;
+        self.state = RunState::Ready;
+    }
+
+    fn reset_in_place(&mut self, cause: u32) {
+        let b = self.board_mut();
+        b.reset_devices();
+        b.sysctl.cause = cause;
+        b.io.events = 0;
+        b.io.wake_latch = false;
+        b.io.sram.discard();
+        let result = (|| {
+            if self.board().sysctl.slot != 0 {
+                self.cpu.map_window(0)?;
+                self.board_mut().sysctl.slot = 0;
+            }
+            self.cpu.reset(self.vector.0, self.vector.1)
+        })();
+        self.state = match result {
+            Ok(()) => RunState::Ready,
+            Err(e) => RunState::Crashed { pc: self.vector.1, reason: e.to_string() },
+        };
+    }
+
+    fn crash(&mut self, pc: u32, reason: String) -> Stop {
+        self.emit(Event::Crash { pc, reason: reason.clone() });
+        self.state = RunState::Crashed { pc, reason: reason.clone() };
+        Stop::Crashed { pc, reason }
+    }
+
+    /// Lands a flash operation that is due.
+    fn complete_flash(&mut self) {
+        let b = self.board_mut();
+        if let Some((s, e)) = b.flash.complete_due(&mut b.io) {
+            let slot = self.board().sysctl.slot;
+            self.cpu.flash_changed(s, e, slot);
+        }
+    }
+
+    fn watchdog_at(&self) -> Option<u64> {
+        let b = self.board();
+        b.sysctl.wdt_expiry.map(|t| b.io.to_abs(t))
+    }
+
+    fn deadline_at(&self) -> Option<u64> {
+        let b = self.board();
+        (b.sysctl.deadline != u64::MAX).then(|| b.io.to_abs(b.sysctl.deadline))
+    }
+
+    /// Applies what is due at `now` while the CPU is stopped: flash
+    /// completion, then watchdog expiry, in time order.
+    fn advance(&mut self) {
+        let flash = self.board().flash.busy_until().filter(|&t| t <= self.now);
+        let wdt = self.watchdog_at().filter(|&t| t <= self.now);
+        match (flash, wdt) {
+            (Some(f), Some(w)) if w < f => {
+                self.reset_in_place(sysctl::RESET_CAUSE_WATCHDOG);
+                self.complete_flash();
+            }
+            (f, w) => {
+                if f.is_some() {
+                    self.complete_flash();
+                }
+                if w.is_some() {
+                    self.reset_in_place(sysctl::RESET_CAUSE_WATCHDOG);
+                }
+            }
+        }
+    }
+
+    /// Whether a sleeping CPU wakes now; consumes the wake latch or fires the deadline.
+    fn wakes(&mut self) -> bool {
+        let due = self.deadline_at().is_some_and(|t| t <= self.now);
+        let b = self.board_mut();
+        if due {
+            b.sysctl.deadline = u64::MAX;
+            b.io.raise(EVENT_DEADLINE);
+        }
+        std::mem::take(&mut b.io.wake_latch)
+    }
+
+    /// What a stop at `wfi` applies: a requested software reset, or a
+    /// BOOT_SLOT write (remap + `boot` record). Returns whether the CPU was reset.
+    fn apply_stop(&mut self) -> Result<bool, MachineError> {
+        if self.board().sysctl.reset_requested {
+            self.reset_in_place(sysctl::RESET_CAUSE_SOFTWARE);
+            return Ok(true);
+        }
+        if let Some(slot) = self.board_mut().sysctl.slot_request.take() {
+            if slot != self.board().sysctl.slot {
+                self.cpu.map_window(slot)?;
+                self.board_mut().sysctl.slot = slot;
+            }
+            let cause = match self.board().sysctl.cause {
+                sysctl::RESET_CAUSE_SOFTWARE => BootCause::Software,
+                sysctl::RESET_CAUSE_WATCHDOG => BootCause::Watchdog,
+                _ => BootCause::PowerOn,
+            };
+            let image = version_text(self.flash(), slot);
+            self.emit(Event::Boot { cause, image });
+        }
+        Ok(false)
+    }
+
+    /// Applies everything due at `now_us` and runs the CPU until it sleeps
+    /// (or crashes). Stamps every record made on the way with `now_us`.
+    pub fn run(&mut self, now_us: u64) -> Stop {
+        self.set_now(now_us);
+        if !self.powered {
+            return Stop::Off;
+        }
+        if let RunState::Crashed { pc, reason } = &self.state {
+            return Stop::Crashed { pc: *pc, reason: reason.clone() };
+        }
+        self.advance();
+        let started = Instant::now();
+        let mut wakes = 0u32;
+        loop {
+            if let RunState::Crashed { pc, reason } = &self.state {
+                return Stop::Crashed { pc: *pc, reason: reason.clone() };
+            }
+            if self.state == RunState::Asleep && !self.wakes() {
+                return Stop::Sleeping { until: self.poll_at() };
+            }
+            self.state = RunState::Ready;
+            let left = self.hang_budget.saturating_sub(started.elapsed()).as_micros() as u64;
+            if left == 0 || wakes >= MAX_WAKES_PER_RUN {
+                let pc = self.cpu.pc();
+                return self.crash(pc, "hang: the CPU did not sleep".into());
+            }
+            self.board_mut().fault = None;
+            let (result, timed_out) = self.cpu.run(left);
+            let pc = self.cpu.pc();
+            if let Err(e) = result {
+                let reason = self.fault_reason(pc, e);
+                return self.crash(pc, reason);
+            }
+            if let Some(trap) = self.board_mut().trap.take() {
+                return self.crash(pc, trap);
+            }
+            if timed_out {
+                return self.crash(pc, "hang: the CPU did not sleep".into());
+            }
+            self.state = RunState::Asleep;
+            wakes += 1;
+            if let Err(e) = self.apply_stop() {
+                return self.crash(pc, e.to_string());
+            }
+        }
+    }
+
+    fn fault_reason(&mut self, pc: u32, e: unicorn_engine::uc_error) -> String {
+        if let Some(f) = self.board_mut().fault.take() {
+            return format!("{} {} at {:#010x}", f.access, f.what, f.page);
+        }
+        match (e, self.cpu.peek_u16(pc)) {
+            (unicorn_engine::uc_error::INSN_INVALID, Some(hw)) if hw & 0xFF00 == 0xDE00 => format!("udf #{}", hw & 0xFF),
+            (unicorn_engine::uc_error::INSN_INVALID, Some(hw)) => format!("undefined instruction {hw:#06x}"),
+            (e, _) => format!("cpu error {e:?}"),
+        }
+    }
+
+    /// The next instant `run` is needed: now when the CPU is ready or a wake
+    /// event is pending, else the earliest of the sleep deadline, the flash
+    /// completion and the watchdog. `None`: off, crashed, or only an input
+    /// can wake it.
+    pub fn poll_at(&self) -> Option<u64> {
+        match self.state {
+            _ if !self.powered => None,
+            RunState::Crashed { .. } => None,
+            RunState::Ready => Some(self.now),
+            RunState::Asleep if self.board().io.wake_latch => Some(self.now),
+            RunState::Asleep => [self.deadline_at(), self.board().flash.busy_until(), self.watchdog_at()].into_iter().flatten().min(),
+        }
+    }
+
+    /// A key goes down or up (a `key` record; raises the key event when powered).
+    pub fn press(&mut self, now_us: u64, key: Key, down: bool) {
+        self.set_now(now_us);
+        self.emit(Event::Key { key: key.name().into(), down });
+        if self.powered {
+            let b = self.board_mut();
+            b.keypad.press(key, down, &mut b.io);
+        }
+    }
+
+    /// The handset goes off or on hook (a `key` record named `hook` when it moves).
+    pub fn set_hook(&mut self, now_us: u64, off_hook: bool) {
+        self.set_now(now_us);
+        let b = self.board_mut();
+        if b.keypad.set_hook(off_hook, &mut b.io) {
+            self.emit(Event::Key { key: "hook".into(), down: off_hook });
+        }
+    }
+
+    /// A frame arrives on the wire; returns whether the firmware got it
+    /// (false: off, crashed, or dropped by the MAC).
+    pub fn nic_receive(&mut self, now_us: u64, frame: &[u8]) -> bool {
+        self.set_now(now_us);
+        if !self.powered || matches!(self.state, RunState::Crashed { .. }) {
+            return false;
+        }
+        let b = self.board_mut();
+        b.eth.receive(frame, &mut b.io)
+    }
+
+    /// Takes the frames the phone sent since the last call, oldest first.
+    pub fn nic_take_sent(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.board_mut().eth.sent)
+    }
+
+    /// Plugs or unplugs the cable (ETH STATUS link bit; unplugged: frames are lost).
+    pub fn set_link(&mut self, up: bool) {
+        self.board_mut().eth.link_up = up;
+    }
+
+    /// Takes the trace records made since the last call, in time order.
+    pub fn drain_trace(&mut self) -> Vec<Record> {
+        std::mem::take(&mut self.board_mut().io.trace)
+    }
+
+    /// The flash contents (8 MiB), e.g. to save them to a file.
+    pub fn flash(&self) -> &[u8] {
+        self.board().flash.array.as_slice()
+    }
+
+    /// Reads SRAM, flash or boot ROM (for debuggers and tests; no device
+    /// register is read, so nothing changes). `None` outside those.
+    pub fn peek(&self, addr: u32, len: usize) -> Option<Vec<u8>> {
+        if SRAM.contains_range(addr, len as u32) {
+            return self.board().io.sram(addr, len).map(<[u8]>::to_vec);
+        }
+        if FLASH.contains_range(addr, len as u32) {
+            let off = (addr - FLASH.base) as usize;
+            return self.flash().get(off..off + len).map(<[u8]>::to_vec);
+        }
+        if BOOT_ROM.contains_range(addr, len as u32) {
+            return self.cpu.uc.mem_read_as_vec(addr as u64, len).ok();
+        }
+        None
+    }
+
+    /// The 6 committed LCD lines, trailing blanks trimmed.
+    pub fn lcd_lines(&self) -> [String; 6] {
+        self.board().lcd.lines()
+    }
+
+    pub fn lcd_backlight(&self) -> bool {
+        self.board().lcd.backlight()
+    }
+
+    /// The committed icons by name (`board::periph::lcd::ICON_NAMES`).
+    pub fn lcd_icons(&self) -> Vec<String> {
+        self.board().lcd.icons()
+    }
+
+    /// LED `n`: 0 = system, 1..=6 = line LEDs; `None` past those.
+    pub fn led(&self, n: usize) -> Option<LedState> {
+        self.board().leds.get(n)
+    }
+
+    pub fn mac(&self) -> [u8; 6] {
+        self.mac
+    }
+
+    pub fn hardware(&self) -> Hardware {
+        self.hardware
+    }
+
+    pub fn is_powered(&self) -> bool {
+        self.powered
+    }
+
+    /// Whether the handset is off hook.
+    pub fn off_hook(&self) -> bool {
+        self.board().keypad.off_hook
+    }
+
+    /// The last instant this machine was given.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+}
