@@ -55,7 +55,25 @@ fn ci() -> Result<(), String> {
     // The firmware's own workspace targets thumbv7em; its library part
     // (screens, menu, config defaults) is tested on the host.
     run_cmd(cargo().current_dir(root().join("crates/firmware")).args(["test", "--lib", "--target", host_triple()]))?;
-    run_cmd(cargo().args(["test", "--workspace", "--release", "--no-fail-fast"]))
+    run_cmd(cargo().args(["test", "--workspace", "--release", "--no-fail-fast"]))?;
+    netlab_selftest()
+}
+
+/// The real-server lab's self-test (dnsmasq, Kea, tftpd-hpa, nginx, chrony
+/// in network namespaces). It needs root; without it the script says so
+/// loudly and exits 77, which is reported, never silently passed.
+fn netlab_selftest() -> Result<(), String> {
+    let script = root().join("tests/netlab/selftest.sh");
+    eprintln!("xtask: $ bash {}", script.display());
+    let status = Command::new("bash").arg(&script).current_dir(root()).status().map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    match status.code() {
+        Some(0) => Ok(()),
+        Some(77) => {
+            eprintln!("xtask: !!! the real-server lab self-test was SKIPPED (needs root, network namespaces and /dev/net/tun)");
+            Ok(())
+        }
+        _ => Err(format!("{} failed: {status}", script.display())),
+    }
 }
 
 /// The host's target triple (the firmware workspace defaults to thumbv7em).
