@@ -170,9 +170,9 @@ impl Cpu {
     /// timeout ended it.
     pub(crate) fn run(&mut self, timeout_us: u64) -> (Result<(), unicorn_engine::uc_error>, bool) {
         let pc = self.pc() as u64 | 1;
-        let r = self.uc.emu_start(pc, NEVER, timeout_us, 0);
-        let timed_out = self.uc.query(unicorn_engine::unicorn_const::Query::TIMEOUT).unwrap_or(0) != 0;
-        (r, timed_out)
+        let guard = crate::hang::Slice::start(self.uc.get_handle(), std::time::Duration::from_micros(timeout_us));
+        let r = self.uc.emu_start(pc, NEVER, 0, 0);
+        (r, guard.finish())
     }
 
     /// Shows slot `n` of flash in the boot window and drops code translated from it.

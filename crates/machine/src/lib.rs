@@ -35,6 +35,7 @@
 mod clock;
 mod cpu;
 mod error;
+mod hang;
 mod hostmem;
 mod io;
 mod machine;

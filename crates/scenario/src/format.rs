@@ -1,0 +1,252 @@
+//! What a scenario is, once parsed: one phone, a timeline of steps, and
+//! expectations on the phone's trace. `parse` turns TOML into this; `runner`
+//! plays it; `expect` checks it. The TOML form:
+//!
+//! ```toml
+//! name = "boot to idle screen"     # default: the file name
+//! description = "…"
+//! covers = ["R1"]                  # CONFORMANCE.md IDs (may be empty)
+//! end = "30s"                      # when the run stops; default: 1 s after the
+//!                                  # last step or expectation time
+//! [phone]                          # every key optional
+//! model = "ST2030S"                # ST2030S ST2030M ST2022S ST2022M
+//! mac = "00:90:96:A1:B1:C1"        # also 009096A1B1C1 or 00-90-96-…
+//! seed = 0
+//! clock = "virtual"                # or "real"
+//! flash = "phone.bin"              # 8 MiB image, relative to this file; default factory flash
+//!
+//! [[step]]                         # one action, at a time:
+//! at = "0s"                        #   absolute, or "MARK+2s" after a marked step
+//! power = "on"                     #   or after = "2s" (after the previous step, default 0)
+//! [[step]]
+//! after = "2s"
+//! press = "menu"                   # down, then up after `hold` (default 100ms)
+//! [[step]]
+//! keys = "down down 1s ok"         # a key script (see `script`), from this step's time
+//! [[step]]
+//! hook = "off"                     # off-hook; "on" puts the handset back
+//! [[step]]
+//! power = "cut"                    # "off" is the same; with during_flash: cut power while
+//! during_flash = 3                 # the 3rd flash operation that starts at or after the
+//! flash_op = "program"             # step's time is busy (optional filters: op, partition)
+//! flash_partition = "config"
+//! mark = "cut"                     # names this step's actual time for later times
+//! [[step]]
+//! wait = "1d"                      # only time passes
+//!
+//! [[expect.lcd]]                   # LCD line shows text (exact `text`, `contains`, `regex`)
+//! line = 3                         # 1..6; omitted: any line
+//! contains = "Provisioning"
+//! from = "0s"                      # at some instant in [from, to]; or at = "5s";
+//! to = "10s"                       # no time: at some instant of the run
+//! never = true                     # …or at no instant of the window
+//! [[expect.led]]                   # LED state: led (default "system"), color, mode
+//! [[expect.log]]                   # a console line matching text/contains/regex
+//! [[expect.flash]]                 # flash operations: op, partition, count (default ≥ 1)
+//! [[expect.boots]]                 # boots in the window: count, causes = ["power_on", …]
+//! ```
+//!
+//! A state `at` an instant is the state after everything at that instant: a
+//! key pressed at a mark's time has already acted at `at = "MARK"`; look at
+//! `MARK+200ms` to see its effect settle, or mark an earlier step.
+//! A crash always fails a scenario; no expectation is needed for it.
+//! Guarantees: a `Scenario` value is valid: its IDs are known, its marks are
+//! defined before use, its regexes compile, and every step has one action.
+
+use crate::script::Timed;
+use board::model::Model;
+use regex::Regex;
+use std::path::PathBuf;
+use trace::{BootCause, FlashOp};
+
+/// One scenario file.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    /// The file it came from (for messages and relative paths).
+    pub path: PathBuf,
+    pub description: String,
+    /// CONFORMANCE.md IDs, all known.
+    pub covers: Vec<String>,
+    pub phone: Phone,
+    pub steps: Vec<Step>,
+    pub expects: Vec<Expect>,
+    /// When the run stops; `None`: 1 s after the last time the file mentions.
+    pub end: Option<TimeRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phone {
+    pub model: Model,
+    pub mac: [u8; 6],
+    pub seed: u64,
+    pub clock: Clock,
+    /// An 8 MiB flash image to start from (resolved against the file's folder).
+    pub flash: Option<PathBuf>,
+}
+
+impl Default for Phone {
+    fn default() -> Phone {
+        Phone { model: Model::parse("ST2030S").expect("a valid model"), mac: DEFAULT_MAC, seed: 0, clock: Clock::Virtual, flash: None }
+    }
+}
+
+/// The MAC used when none is given.
+pub const DEFAULT_MAC: [u8; 6] = [0x00, 0x90, 0x96, 0xA1, 0xB1, 0xC1];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// Discrete-event: time jumps when the phone sleeps; deterministic.
+    Virtual,
+    /// Follows the host clock.
+    Real,
+}
+
+/// A point in emulated time: absolute, or after a marked step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimeRef {
+    Abs(u64),
+    Mark { mark: String, plus_us: u64 },
+}
+
+/// When a step happens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepTime {
+    At(TimeRef),
+    /// After the previous step's actual time (0 for the first step).
+    After(u64),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Line in the file, for messages.
+    pub line: usize,
+    pub time: StepTime,
+    pub mark: Option<String>,
+    pub action: Action,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Only time passes.
+    Wait,
+    /// Inputs at offsets from the step's time (`at_us` is relative).
+    Inputs(Vec<Timed>),
+    /// Cut power while the `nth` (1-based) matching flash operation that starts
+    /// at or after the step's time is busy.
+    CutDuringFlash { nth: u32, op: Option<FlashOp>, partition: Option<&'static str> },
+}
+
+/// How a text is matched.
+#[derive(Clone, Debug)]
+pub enum Matcher {
+    Exact(String),
+    Contains(String),
+    Regex(Regex),
+}
+
+impl Matcher {
+    pub fn matches(&self, s: &str) -> bool {
+        match self {
+            Matcher::Exact(t) => s == t,
+            Matcher::Contains(t) => s.contains(t.as_str()),
+            Matcher::Regex(r) => r.is_match(s),
+        }
+    }
+}
+
+impl std::fmt::Display for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Matcher::Exact(t) => write!(f, "{t:?}"),
+            Matcher::Contains(t) => write!(f, "containing {t:?}"),
+            Matcher::Regex(r) => write!(f, "matching /{}/", r.as_str()),
+        }
+    }
+}
+
+/// The time an expectation looks at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// The whole run.
+    Run,
+    /// One instant (states only: LCD and LED).
+    At(TimeRef),
+    /// `[from, to]`; a missing end is the run's start or end.
+    Between(Option<TimeRef>, Option<TimeRef>),
+}
+
+#[derive(Clone, Debug)]
+pub enum What {
+    Lcd { line: Option<u8>, text: Matcher },
+    Led { led: String, color: Option<String>, mode: Option<String> },
+    Log { text: Matcher },
+    Flash { op: Option<FlashOp>, partition: Option<&'static str>, count: Option<u32> },
+    Boots { count: Option<u32>, causes: Option<Vec<BootCause>> },
+}
+
+#[derive(Clone, Debug)]
+pub struct Expect {
+    /// Line in the file, for messages.
+    pub line: usize,
+    /// `lcd`, `led`, … and its 1-based position among those, e.g. `lcd #2`.
+    pub label: String,
+    pub what: What,
+    pub window: Window,
+    /// True: the state or event must not occur in the window.
+    pub never: bool,
+}
+
+/// Formats a MAC as `00:90:96:A1:B1:C1`.
+pub fn format_mac(mac: [u8; 6]) -> String {
+    mac.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+}
+
+/// Parses `00:90:96:A1:B1:C1`, `00-90-96-a1-b1-c1` or `009096A1B1C1`.
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let s = s.trim();
+    if !s.is_ascii() {
+        return None;
+    }
+    let groups: Vec<&str> = if s.len() == 12 { (0..6).map(|i| &s[2 * i..2 * i + 2]).collect() } else { s.split([':', '-']).collect() };
+    if groups.len() != 6 {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (b, g) in mac.iter_mut().zip(groups) {
+        if g.len() != 2 || !g.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        *b = u8::from_str_radix(g, 16).ok()?;
+    }
+    Some(mac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macs() {
+        let want = Some([0x00, 0x90, 0x96, 0xA1, 0xB1, 0xC1]);
+        assert_eq!(parse_mac("00:90:96:A1:B1:C1"), want);
+        assert_eq!(parse_mac("00-90-96-a1-b1-c1"), want);
+        assert_eq!(parse_mac("009096A1B1C1"), want);
+        assert_eq!(parse_mac("00:90:96:A1:B1"), None);
+        assert_eq!(parse_mac("00:90:96:A1:B1:CG"), None);
+        assert_eq!(parse_mac("0:090:96:A1:B1:C1"), None);
+        assert_eq!(parse_mac("ÄÄ:90:96:A1:B1:C1"), None);
+        assert_eq!(parse_mac("ÄÄ9096A1B1"), None);
+        assert_eq!(parse_mac("00:9096A1B1C1"), None);
+        assert_eq!(format_mac([0x00, 0x90, 0x96, 0xA1, 0xB1, 0xC1]), "00:90:96:A1:B1:C1");
+    }
+
+    #[test]
+    fn matchers() {
+        assert!(Matcher::Exact("Idle".into()).matches("Idle"));
+        assert!(!Matcher::Exact("Idle".into()).matches("Idle "));
+        assert!(Matcher::Contains("2.7".into()).matches("Firmware 2.74"));
+        assert!(Matcher::Regex(Regex::new(r"^v\d\.\d\d$").unwrap()).matches("v2.74"));
+        assert!(!Matcher::Regex(Regex::new(r"^v\d\.\d\d$").unwrap()).matches("v2.7"));
+    }
+}
