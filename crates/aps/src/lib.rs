@@ -1,5 +1,5 @@
-//! Auto-provisioning (APS) decisions for the ST20xx phone, part 1: the parsers,
-//! codecs and crypto that everything else builds on.
+//! Auto-provisioning (APS) decisions for the ST20xx phone: the parsers,
+//! codecs and crypto (part 1) and the provisioning run built on them (part 2).
 //!
 //! - [`ini`]: the line tokenizer shared by INF and config files.
 //! - [`inf`]: the provisioning information file (CONFORMANCE I1–I6).
@@ -9,6 +9,7 @@
 //! - [`dhcp`]: DHCP options 60/77/55 out, 1/3/6/42/43/66/67/150/190–192 in (D1–D7).
 //! - [`source`]: where the INF comes from, and the INF retry rule (P1–P5).
 //! - [`lcd`]: the LCD message table (L1–L3).
+//! - [`run`]: part 2, the provisioning run as a state machine (F1–F12).
 //! - [`url`]: minimal http(s) URL parsing and relative resolution (I4).
 //! - [`names`]: MAC text and the `<MODEL>_<MAC>` file names.
 //! - [`time`]: the `Instant` type the sans-I/O state machines take.
@@ -25,6 +26,7 @@ pub mod inf;
 pub mod ini;
 pub mod lcd;
 pub mod names;
+pub mod run;
 pub mod ser;
 pub mod settings;
 pub mod source;

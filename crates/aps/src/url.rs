@@ -267,6 +267,27 @@ impl<'a> Resolved<'a> {
     pub fn as_url(&self) -> Url<'_> {
         Url { scheme: self.scheme, host: self.host, host_text: self.host_text, port: self.port, path: &self.path }
     }
+
+    /// The file `name` inside this URL read as a directory (F7: the MAC
+    /// config in the INF's `config=` directory): a `/` is added when the path
+    /// does not end with one, the query is dropped. `name` must be a plain
+    /// file name (URL characters, no `/`).
+    pub fn file_in_dir(&self, name: &[u8]) -> Result<Resolved<'a>, UrlError> {
+        if name.is_empty() || name.contains(&b'/') || !name.iter().all(|&b| is_url_char(b)) {
+            return Err(UrlError::BadChar);
+        }
+        let dir = match self.path.iter().position(|&b| b == b'?') {
+            Some(i) => &self.path[..i],
+            None => &self.path[..],
+        };
+        let mut path: Vec<u8, MAX_PATH> = Vec::new();
+        path.extend_from_slice(dir).map_err(|_| UrlError::TooLong)?;
+        if !dir.ends_with(b"/") {
+            path.push(b'/').map_err(|_| UrlError::TooLong)?;
+        }
+        path.extend_from_slice(name).map_err(|_| UrlError::TooLong)?;
+        Resolved::new(self.scheme, self.host, self.host_text, self.port, &path)
+    }
 }
 
 /// RFC 3986 5.2.4 on a path (query kept as is); refuses `..` above the root
@@ -349,6 +370,17 @@ mod tests {
         assert_eq!(j(b"//other:81/a/../b"), Ok((&b"other"[..], 81, b"/b".to_vec())));
         assert_eq!(j(b"../../x"), Err(UrlError::AboveRoot));
         assert_eq!(j(b"a b.txt"), Err(UrlError::BadChar));
+    }
+
+    #[test]
+    fn file_in_a_directory_url() {
+        let base = Url::parse(INF).unwrap();
+        let f = |dir: &'static [u8]| base.join(dir).and_then(|d| d.file_in_dir(b"ST2030S_009096A1B1C1.ser")).map(|r| r.path().to_vec());
+        assert_eq!(f(b"config/"), Ok(b"/st2030m/config/ST2030S_009096A1B1C1.ser".to_vec()));
+        assert_eq!(f(b"http://h/cfg?x=1"), Ok(b"/cfg/ST2030S_009096A1B1C1.ser".to_vec()));
+        assert_eq!(f(b"."), Ok(b"/st2030m/ST2030S_009096A1B1C1.ser".to_vec()));
+        assert_eq!(base.join(b"c/").unwrap().file_in_dir(b"a/b"), Err(UrlError::BadChar));
+        assert_eq!(base.join(b"c/").unwrap().file_in_dir(b""), Err(UrlError::BadChar));
     }
 
     #[test]

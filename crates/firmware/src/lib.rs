@@ -1,7 +1,7 @@
 //! The hardware-independent part of the ST20xx firmware: what the phone
-//! shows and decides, tested on the host (`cargo test --lib --target
-//! x86_64-unknown-linux-gnu` in `crates/firmware`). The binary (`main.rs`)
-//! adds the start-up code, the drivers and the main loop.
+//! shows and decides, and its network stack, tested on the host (`cargo
+//! test --lib --target x86_64-unknown-linux-gnu` in `crates/firmware`). The
+//! binary (`main.rs`) adds the start-up code, the drivers and the main loop.
 //!
 //! Guarantees: nothing here touches a register; time is passed in (µs of
 //! the board timer).
@@ -10,5 +10,6 @@
 
 pub mod config;
 pub mod identity;
+pub mod net;
 pub mod text;
 pub mod ui;

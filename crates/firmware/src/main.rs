@@ -11,12 +11,14 @@
 //! loop { kick watchdog; app.poll(now); sleep_until(min(app.poll_at(now), now + 4 s)) }
 //! ```
 //!
-//! `App::poll` is where the network (`smoltcp`) and the provisioning runner
-//! (`aps`) join the UI, each with its own `poll(now)` / `poll_at()`.
+//! `App::poll` is where the network (`firmware::net::stack::Net` over the
+//! `drivers::eth` NIC) joins the UI, each with its own `poll(now)` /
+//! `poll_at()`; a received frame wakes the CPU (EVENT_NIC_RX).
 //!
 //! Console lines: `boot: ST2030S v2.74 slot A`, `reset: power-on`,
 //! `config: 11 keys, generation 1` (and `config: factory defaults written`
-//! on first boot, `config: ipp.RingVolume=6` when the menu saves).
+//! on first boot, `config: ipp.RingVolume=6` when the menu saves), and the
+//! network's (`dhcp: lease …`, `fetch: …`, `ntp: …`, `sip: …`).
 
 #![no_std]
 #![no_main]
@@ -29,9 +31,14 @@ use board::map::{APS_LOG, BOOT_WINDOW};
 use board::periph::sysctl::{RESET_CAUSE_POWER_ON, RESET_CAUSE_SOFTWARE, RESET_CAUSE_WATCHDOG};
 use drivers::flash::Flash;
 use drivers::lcd::Lcd;
+use drivers::eth::Eth;
 use drivers::uart::log;
-use drivers::{keypad, led, sysctl, timer};
+use drivers::{keypad, led, rng, sysctl, timer};
 use firmware::config::Config;
+use firmware::net::clock::zone_offset_minutes;
+use firmware::net::stack::{Ident, Net};
+use firmware::net::storage::{Buffers, Storage, Tables};
+use firmware::net::Console;
 use firmware::identity::Identity;
 use firmware::text::Frame;
 use firmware::ui::{Action, LogTail, Ui, View};
@@ -39,6 +46,20 @@ use firmware::ui::{Action, LogTail, Ui, View};
 /// The application state lives in `.bss`, not in `rust_main`'s frame: the
 /// config map alone is 24 KiB, and `.bss` shows its size at link time.
 static mut APP: core::mem::MaybeUninit<App> = core::mem::MaybeUninit::uninit();
+/// Every socket buffer (see `firmware::net::storage`).
+static mut NET_BUFFERS: Buffers = Buffers::new();
+static mut NET_TABLES: Tables = Tables::new();
+
+const ZONE_KEY: &[u8] = b"ntp.NtpZoneNum";
+
+/// Network console lines go to the UART.
+struct Uart;
+
+impl Console for Uart {
+    fn line(&mut self, args: core::fmt::Arguments) {
+        drivers::uart::write_line(args);
+    }
+}
 
 const WATCHDOG_US: u32 = 8_000_000;
 /// Never sleep longer than half the watchdog period.
@@ -53,6 +74,8 @@ struct App {
     frame: Frame,
     aps_log: LogTail,
     led: Option<u32>,
+    eth: Eth,
+    net: Option<Net>,
 }
 
 impl App {
@@ -66,7 +89,28 @@ impl App {
             frame: Frame::blank(),
             aps_log: LogTail::default(),
             led: None,
+            eth: Eth::new(),
+            net: None,
         }
+    }
+
+    /// Starts the network (after `load_config`: the DHCP options depend on it).
+    fn start_net(&mut self, now: u64) {
+        let id = &self.id;
+        let mut fw: firmware::text::Line<8> = firmware::text::Line::new();
+        let _ = core::fmt::write(&mut fw, format_args!("{}", id.short_version()));
+        let fw = core::str::from_utf8(fw.as_bytes()).unwrap_or("?");
+        let ua = netclient::http::user_agent(id.model.hardware.name(), sysctl::revision(), fw, &id.mac).unwrap_or_default();
+        // SAFETY: called once; the only references ever made to these statics.
+        let (buffers, tables): (*mut Buffers, *mut Tables) = (&raw mut NET_BUFFERS, &raw mut NET_TABLES);
+        let storage = unsafe { Storage { buffers: &mut *buffers, tables: &mut *tables } };
+        let ident = Ident { model: id.model, mac: id.mac, user_agent: &ua };
+        self.net = Some(Net::new(storage, &mut self.eth, ident, &self.config, now, rng::next_u32()));
+    }
+
+    fn zone(&self) -> i32 {
+        let z = self.config.get(ZONE_KEY).and_then(|v| aps::settings::parse_number(v, 0, 255).ok()).map(|z| z as u8);
+        zone_offset_minutes(z)
     }
 
     fn load_config(&mut self) {
@@ -94,16 +138,28 @@ impl App {
                 None => {}
             }
         }
+        if let Some(net) = &mut self.net {
+            net.poll(now, &mut self.eth, &self.config, &mut Uart);
+            if let Some(m) = net.take_failure() {
+                self.ui.show_error(m);
+            }
+        }
         self.ui.poll(now);
         self.render(now);
     }
 
-    fn poll_at(&self, now: u64) -> u64 {
-        self.ui.poll_at(now)
+    fn poll_at(&mut self, now: u64) -> u64 {
+        let ui = self.ui.poll_at(now);
+        let Some(net) = &mut self.net else { return ui };
+        let minute = net.clock().map_or(u64::MAX, |c| c.next_minute_us(now));
+        ui.min(net.poll_at(now)).min(minute)
     }
 
     fn render(&mut self, now: u64) {
-        let view = View { id: &self.id, config: &self.config, ip: [0; 4], aps_log: &self.aps_log };
+        let net = self.net.as_ref();
+        let ip = net.and_then(|n| n.ip()).map_or([0; 4], |c| c.address().octets());
+        let time = net.and_then(|n| n.clock()).map(|c| c.local(now, self.zone()));
+        let view = View { id: &self.id, config: &self.config, ip, aps_log: &self.aps_log, time };
         self.ui.render(&view, &mut self.frame);
         self.lcd.show(&self.frame);
         self.lcd.set_backlight(self.ui.backlight(now));
@@ -161,6 +217,7 @@ extern "C" fn rust_main() -> ! {
     };
     app.render(now);
     app.load_config();
+    app.start_net(timer::now());
     loop {
         let now = timer::now();
         sysctl::watchdog_kick();

@@ -6,6 +6,12 @@
 //! scheduled in the past applies at the current time; every trace record is
 //! handed to the sink once, in time order; a slice's records all go to the
 //! sink even when the sink asks to pause in the middle of them.
+//!
+//! The network's records ([`Network::drain_trace`]) join the machine's in
+//! causal order: what the network made while handing frames to the phone,
+//! then the machine's slice, then what it made taking the phone's frames;
+//! a stable sort by time keeps that order among records of the same instant,
+//! so the merged trace is deterministic.
 
 use crate::clock::{Clock, ClockMode};
 use crate::machine::Machine;
@@ -122,25 +128,97 @@ impl Runner {
                 let input = entry.remove();
                 self.apply(input);
             }
+            let mut records = Vec::new();
             if let Some(net) = self.network.as_mut() {
                 while let Some(frame) = net.transmit(t) {
                     self.machine.nic_receive(t, &frame);
                 }
+                records.extend(net.drain_trace());
             }
             self.machine.run(t);
+            records.extend(self.machine.drain_trace());
             let sent = self.machine.nic_take_sent();
             if let Some(net) = self.network.as_mut() {
                 for frame in &sent {
                     net.receive(t, frame);
                 }
+                records.extend(net.drain_trace());
             }
+            records.sort_by_key(|r| r.t_us);
             let mut paused = false;
-            for record in self.machine.drain_trace() {
+            for record in records {
                 paused |= sink(&record) == Control::Pause;
             }
             if paused {
                 return RunEnd::Paused;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::MachineConfig;
+    use trace::{Event, PowerState, Record};
+
+    /// A boot ROM that sleeps forever: SP, reset vector (Thumb), `wfi; b wfi`.
+    const SLEEPER: [u8; 12] = [0x00, 0x10, 0x00, 0x20, 0x09, 0x00, 0x00, 0x00, 0x30, 0xBF, 0xFD, 0xE7];
+
+    /// A network with no frames that logs a record at each of `due`, when
+    /// `transmit` runs at or after it.
+    struct Logger {
+        due: Vec<u64>,
+        made: Vec<Record>,
+    }
+
+    impl Network for Logger {
+        fn receive(&mut self, _now: u64, _frame: &[u8]) {}
+        fn transmit(&mut self, now: u64) -> Option<Vec<u8>> {
+            while self.due.first().is_some_and(|&d| d <= now) {
+                let d = self.due.remove(0);
+                self.made.push(Record { t_us: now, phone: "NET".into(), event: Event::Log { text: format!("net {d}") } });
+            }
+            None
+        }
+        fn poll_at(&self) -> Option<u64> {
+            self.due.first().copied()
+        }
+        fn drain_trace(&mut self) -> Vec<Record> {
+            std::mem::take(&mut self.made)
+        }
+    }
+
+    fn run() -> Vec<Record> {
+        let cfg = MachineConfig { hardware: board::model::Hardware::St2030, mac: [0, 0x90, 0x96, 1, 2, 3], seed: 1, boot_rom: SLEEPER.to_vec(), flash: Vec::new() };
+        let mut r = Runner::new(Machine::new(cfg).unwrap(), ClockMode::Virtual);
+        r.set_network(Box::new(Logger { due: vec![500, 1000, 2500], made: Vec::new() }));
+        r.schedule(1000, Input::PowerOn);
+        let mut out = Vec::new();
+        r.run_until(3000, &mut |rec| {
+            out.push(rec.clone());
+            Control::Continue
+        });
+        out
+    }
+
+    #[test]
+    fn network_records_join_the_trace_in_time_order() {
+        let t = run();
+        let seen: Vec<(u64, String)> = t
+            .iter()
+            .map(|r| match &r.event {
+                Event::Log { text } if r.phone == "NET" => (r.t_us, text.clone()),
+                Event::Power { state: PowerState::On } => (r.t_us, "power on".into()),
+                other => (r.t_us, format!("{other:?}")),
+            })
+            .collect();
+        assert_eq!(seen.first(), Some(&(500, "net 500".to_string())));
+        let net_1000 = seen.iter().position(|s| *s == (1000, "net 1000".to_string())).expect("net 1000");
+        let power = seen.iter().position(|s| *s == (1000, "power on".to_string())).expect("power on");
+        assert!(net_1000 < power, "the network's handover comes before the slice at the same instant: {seen:?}");
+        assert_eq!(seen.last(), Some(&(2500, "net 2500".to_string())), "{seen:?}");
+        assert!(t.windows(2).all(|w| w[0].t_us <= w[1].t_us), "{seen:?}");
+        assert_eq!(t, run(), "deterministic");
     }
 }

@@ -8,6 +8,11 @@ pub fn hardware() -> u8 {
     cpu::read(BASE + reg::MODEL) as u8
 }
 
+/// The hardware revision (`hw5` in the User-Agent).
+pub fn revision() -> u8 {
+    (cpu::read(BASE + reg::MODEL) >> 8) as u8
+}
+
 pub fn mac() -> [u8; 6] {
     let lo = cpu::read(BASE + reg::MAC_LO).to_le_bytes();
     let hi = cpu::read(BASE + reg::MAC_HI).to_le_bytes();

@@ -252,7 +252,7 @@ mod tests {
     fn rows(ui: &Ui) -> Vec<String> {
         let (id, config, log) = (id(), Config::new(), LogTail::from_text(b"Begin INF download...\nOK\n".iter().copied()));
         let mut f = Frame::blank();
-        ui.render(&View { id: &id, config: &config, ip: [0; 4], aps_log: &log }, &mut f);
+        ui.render(&View { id: &id, config: &config, ip: [0; 4], aps_log: &log, time: None }, &mut f);
         (0..ROWS).map(|r| String::from_utf8_lossy(f.text(r)).into_owned()).collect()
     }
 

@@ -3,8 +3,11 @@
 //!
 //! Screens (6 × 24):
 //! - boot (2 s): model (`ST2030S`), `Firmware v2.74`, `Starting...`
-//! - idle: `--/-- --:--` (date/time once NTP exists), the display name
-//!   (`[sip] DisplayName1`) or else the MAC (`00:90:96:A1:B1:C1`), the model
+//! - idle: `DD/MM HH:MM` local time once SNTP gave it (`--/-- --:--`
+//!   before), the display name (`[sip] DisplayName1`) or else the MAC
+//!   (`00:90:96:A1:B1:C1`), the model; after a failed provisioning search,
+//!   lines 3–5 show the L2 error screen and the LED blinks red fast until
+//!   any key is pressed (L3)
 //! - menu: see `menu`
 //!
 //! Backlight: on from power-up until 30 s after the boot screen, and for
@@ -20,7 +23,9 @@ use crate::config::Config;
 use crate::identity::Identity;
 use crate::text::Frame;
 use board::keys::Key;
+use aps::lcd::{self, Message};
 use board::periph::led;
+use netclient::sntp::Civil;
 pub use menu::{Action, Item, LogTail, Menu};
 
 pub const BOOT_SCREEN_US: u64 = 2_000_000;
@@ -29,6 +34,8 @@ pub const BACKLIGHT_US: u64 = 30_000_000;
 /// The system LED while booting and at idle.
 pub const LED_BOOTING: u32 = led::value(led::MODE_ON, led::COLOR_AMBER);
 pub const LED_IDLE: u32 = led::value(led::MODE_OFF, 0);
+/// The system LED while an L2 error is shown.
+pub const LED_ERROR: u32 = led::value(led::MODE_FAST_BLINK, led::COLOR_RED);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -43,18 +50,21 @@ pub struct View<'a> {
     pub config: &'a Config,
     pub ip: [u8; 4],
     pub aps_log: &'a LogTail,
+    /// Local time, once known.
+    pub time: Option<Civil>,
 }
 
 pub struct Ui {
     screen: Screen,
     boot_until: u64,
     backlight_until: u64,
+    error: Option<Message>,
 }
 
 impl Ui {
     pub fn new(now: u64) -> Ui {
         let boot_until = now + BOOT_SCREEN_US;
-        Ui { screen: Screen::Boot, boot_until, backlight_until: boot_until + BACKLIGHT_US }
+        Ui { screen: Screen::Boot, boot_until, backlight_until: boot_until + BACKLIGHT_US, error: None }
     }
 
     pub fn screen(&self) -> Screen {
@@ -68,9 +78,21 @@ impl Ui {
         }
     }
 
+    /// Shows an L2 error on the idle screen until a key is pressed.
+    pub fn show_error(&mut self, msg: Message) {
+        self.error = Some(msg);
+    }
+
+    pub fn error(&self) -> Option<Message> {
+        self.error
+    }
+
     /// A key went down. `volume` is the ring volume currently configured.
     pub fn key(&mut self, now: u64, key: Key, volume: u8) -> Option<Action> {
         self.backlight_until = self.backlight_until.max(now + BACKLIGHT_US);
+        if self.error.take().is_some() {
+            return None;
+        }
         match self.screen {
             Screen::Boot => None,
             Screen::Idle => {
@@ -99,7 +121,13 @@ impl Ui {
     }
 
     pub fn led(&self) -> u32 {
-        if self.screen == Screen::Boot { LED_BOOTING } else { LED_IDLE }
+        if self.screen == Screen::Boot {
+            LED_BOOTING
+        } else if self.error.is_some() {
+            LED_ERROR
+        } else {
+            LED_IDLE
+        }
     }
 
     /// The next instant the UI changes without a key (`u64::MAX`: none).
@@ -119,12 +147,20 @@ impl Ui {
                 f.set(2, b"Starting...");
             }
             Screen::Idle => {
-                f.set(0, b"--/-- --:--");
+                match view.time {
+                    Some(t) => f.setf(0, format_args!("{:02}/{:02} {:02}:{:02}", t.day, t.month, t.hour, t.minute)),
+                    None => f.set(0, b"--/-- --:--"),
+                }
                 match view.config.display_name() {
                     Some(name) => f.set(1, name),
                     None => f.setf(1, format_args!("{}", id.mac_colons())),
                 }
                 f.setf(2, format_args!("{}", id.model));
+                if let Some(e) = self.error {
+                    for (line, text) in lcd::error_screen(e, id.version) {
+                        f.set(usize::from(line) - 1, text.as_bytes());
+                    }
+                }
             }
             Screen::Menu(m) => m.render(view, f),
         }
@@ -151,8 +187,26 @@ mod tests {
         let id = id();
         let log = LogTail::default();
         let mut f = Frame::blank();
-        ui.render(&View { id: &id, config, ip: [0; 4], aps_log: &log }, &mut f);
+        ui.render(&View { id: &id, config, ip: [0; 4], aps_log: &log, time: None }, &mut f);
         f
+    }
+
+    #[test]
+    fn error_screen_until_a_key_and_time_line() {
+        let config = Config::new();
+        let mut ui = Ui::new(0);
+        ui.poll(BOOT_SCREEN_US);
+        ui.show_error(Message::GenFileNotFound);
+        assert_eq!(ui.led(), LED_ERROR);
+        let f = frame(&ui, &config);
+        assert_eq!([f.text(2), f.text(3), f.text(4)], [&b"Gen File Not Found"[..], b"Still using v2.74", b"Please contact admin"]);
+        assert_eq!(ui.key(BOOT_SCREEN_US + 1, Key::Menu, 5), None);
+        assert_eq!((ui.screen(), ui.led()), (Screen::Idle, LED_IDLE), "the key only clears the error");
+        let (id, log) = (id(), LogTail::default());
+        let time = Some(netclient::sntp::civil(1_704_067_200 + 3 * 3600 + 5 * 60, 60));
+        let mut f = Frame::blank();
+        ui.render(&View { id: &id, config: &config, ip: [0; 4], aps_log: &log, time }, &mut f);
+        assert_eq!(f.text(0), b"01/01 04:05");
     }
 
     #[test]

@@ -1,0 +1,82 @@
+//! Where a fetched file goes: the first `N` bytes are kept in RAM (an INF
+//! fits), and every byte feeds a CRC-32 and a length, so a file of any
+//! size can be checked without being stored.
+//!
+//! Guarantees: never refuses data and never holds more than `N` bytes;
+//! `kept()` is the whole file exactly when `complete()` is true.
+
+use board::image::crc32_update;
+use netclient::{Sink, SinkError};
+
+pub struct KeepCrc<const N: usize> {
+    buf: [u8; N],
+    kept: usize,
+    len: u64,
+    crc: u32,
+}
+
+impl<const N: usize> KeepCrc<N> {
+    pub const fn new() -> Self {
+        KeepCrc { buf: [0; N], kept: 0, len: 0, crc: !0 }
+    }
+
+    pub fn reset(&mut self) {
+        (self.kept, self.len, self.crc) = (0, 0, !0);
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// CRC-32 (IEEE, as zlib) of everything written.
+    pub fn crc32(&self) -> u32 {
+        !self.crc
+    }
+
+    /// The first `N` bytes (or fewer).
+    pub fn kept(&self) -> &[u8] {
+        &self.buf[..self.kept]
+    }
+
+    pub fn complete(&self) -> bool {
+        self.len == self.kept as u64
+    }
+}
+
+impl<const N: usize> Default for KeepCrc<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> Sink for KeepCrc<N> {
+    fn write(&mut self, data: &[u8]) -> Result<(), SinkError> {
+        let n = data.len().min(N - self.kept);
+        self.buf[self.kept..self.kept + n].copy_from_slice(&data[..n]);
+        self.kept += n;
+        self.len += data.len() as u64;
+        self.crc = crc32_update(self.crc, data);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_head_and_checks_the_whole() {
+        let mut s = KeepCrc::<4>::new();
+        s.write(b"1234").unwrap();
+        assert!(s.complete());
+        s.write(b"56789").unwrap();
+        assert_eq!((s.len(), s.kept(), s.complete()), (9, &b"1234"[..], false));
+        assert_eq!(s.crc32(), 0xCBF4_3926, "the CRC-32 check value");
+        s.reset();
+        assert_eq!((s.len(), s.crc32()), (0, 0));
+    }
+}

@@ -1,0 +1,542 @@
+//! [`Net`]: the smoltcp interface and the phone's network tasks, polled
+//! from the main loop with time passed in.
+//!
+//! After the first DHCP lease since boot: SNTP starts (server: `[ntp]
+//! NtpIP` when `NTPFlag=1`, else option 42), and the INF search runs once:
+//! the candidates of `aps::source` (pre-configuration, then the DHCP reply)
+//! with the `InfSearch` retry rule (P5). Each fetch logs
+//! `fetch: <proto> <server> <name> <len> bytes crc32=<hex>` or why it
+//! failed; a search that fails leaves its L2 message for the UI
+//! ([`Net::take_failure`]). SNTP re-syncs every hour (every minute after a
+//! failure).
+//!
+//! Guarantees: every buffer is fixed (see `storage`); every task has a
+//! deadline; `poll_at` is the next instant any of them needs the CPU.
+
+use super::Console;
+use super::clock::WallClock;
+use super::fetch::{self, Fetch, Outcome, Proto};
+use super::lease::{Lease, Outgoing};
+use super::resolve::{Resolved, Resolver};
+use super::sink::KeepCrc;
+use super::sip::{self, Seen};
+use super::storage::Storage;
+use crate::config::Config;
+use aps::Model;
+use aps::dhcp::{Reply, TftpFrom};
+use aps::lcd::Message;
+use aps::names::Mac;
+use aps::settings;
+use aps::source::{self, InfSearch, Method, PreConfig, Step, Transport};
+use aps::time::Instant as ApsInstant;
+use aps::url::{Authority, Host};
+use core::fmt::Write;
+use core::net::{Ipv4Addr, SocketAddrV4};
+use core::time::Duration;
+use heapless::String;
+use netclient::sntp::{self, SntpClient};
+use smoltcp::iface::{Config as IfaceConfig, Interface, SocketHandle, SocketSet};
+use smoltcp::phy::Device;
+use smoltcp::socket::{dhcpv4, tcp, udp};
+use smoltcp::time::Instant;
+use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, IpEndpoint, Ipv4Cidr};
+
+/// Bytes of a fetched file kept in RAM (an INF fits).
+pub const KEEP: usize = 8192;
+pub const SIP_PORT: u16 = 5060;
+const NTP_RESYNC_US: u64 = 3_600_000_000;
+const NTP_RETRY_US: u64 = 60_000_000;
+
+pub const KEY_HTTP_SERVER: &[u8] = b"autoprovision.AutoprovisionHTTPServer";
+pub const KEY_TFTP_SERVER: &[u8] = b"autoprovision.AutoprovisionTFTPServer";
+pub const KEY_CONFIG_NAME: &[u8] = b"autoprovision.AutoprovisionConfigname";
+pub const KEY_RETRY_PERIOD: &[u8] = b"autoprovision.AutoprovisionRetryPeriod";
+pub const KEY_NTP_FLAG: &[u8] = b"ntp.NTPFlag";
+pub const KEY_NTP_IP: &[u8] = b"ntp.NtpIP";
+pub const KEY_VENDOR_CLASS_FORMAT: &[u8] = b"net.DHCPVendorClassFormat";
+pub const KEY_VLAN: &[u8] = b"net.VLAN";
+
+/// Who the phone is on the network.
+#[derive(Clone, Copy)]
+pub struct Ident<'a> {
+    pub model: Model,
+    pub mac: [u8; 6],
+    /// `THOMSON ST2030 hw5 fw2.74 00-90-96-A1-B1-C1`.
+    pub user_agent: &'a str,
+}
+
+#[derive(Clone, Copy)]
+struct Handles {
+    dhcp: SocketHandle,
+    tftp: SocketHandle,
+    dns: SocketHandle,
+    sntp: SocketHandle,
+    sip: SocketHandle,
+    tcp: SocketHandle,
+}
+
+// No allocator to box the large variants.
+#[allow(clippy::large_enum_variant)]
+enum Ntp {
+    Off,
+    Idle { at: u64 },
+    Resolving(Resolver),
+    Query(SntpClient),
+}
+
+pub struct Net {
+    iface: Interface,
+    set: SocketSet<'static>,
+    h: Handles,
+    model: Model,
+    mac: [u8; 6],
+    lease: Lease,
+    ip: Option<Ipv4Cidr>,
+    dns: heapless::Vec<Ipv4Addr, 3>,
+    fetch: Fetch,
+    sink: KeepCrc<KEEP>,
+    search: Option<InfSearch>,
+    searched: bool,
+    failure: Option<Message>,
+    ntp: Ntp,
+    ntp_server: Option<String<253>>,
+    clock: Option<WallClock>,
+    next_port: u16,
+    rng: u32,
+    sip_out: [u8; 1500],
+}
+
+fn ts(now: u64) -> Instant {
+    Instant::from_micros(now.min(i64::MAX as u64) as i64)
+}
+
+fn nonempty(v: Option<&[u8]>) -> Option<&[u8]> {
+    v.filter(|v| !v.is_empty())
+}
+
+/// The pre-configured INF source (P1, P2) from the config store.
+pub fn preconfig(config: &Config) -> PreConfig<'_> {
+    PreConfig {
+        http_server: nonempty(config.get(KEY_HTTP_SERVER)).and_then(|v| Authority::parse(v).ok()),
+        tftp_server: nonempty(config.get(KEY_TFTP_SERVER)).and_then(|v| Authority::parse(v).ok()),
+        config_name: nonempty(config.get(KEY_CONFIG_NAME)),
+    }
+}
+
+fn host_text(h: Host) -> String<253> {
+    let mut s = String::new();
+    match h {
+        Host::Ip(ip) => {
+            let _ = write!(s, "{ip}");
+        }
+        Host::Name(n) => {
+            let _ = s.push_str(core::str::from_utf8(n).unwrap_or("?"));
+        }
+    }
+    s
+}
+
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::PreconfiguredHttp => "AutoprovisionHTTPServer",
+        Method::PreconfiguredTftp => "AutoprovisionTFTPServer",
+        Method::Option43 => "option 43",
+        Method::Tftp(TftpFrom::Option150) => "option 150",
+        Method::Tftp(TftpFrom::Option66) => "option 66",
+        Method::Tftp(TftpFrom::NextServer) => "next server",
+    }
+}
+
+/// Latin-1 bytes shown as text (non-ASCII as `?`).
+struct Text<'a>(&'a [u8]);
+
+impl core::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for &b in self.0 {
+            f.write_char(if b.is_ascii_graphic() || b == b' ' { b as char } else { '?' })?;
+        }
+        Ok(())
+    }
+}
+
+impl Net {
+    /// Sets up the interface and the sockets; DHCP starts at the first poll.
+    pub fn new(st: Storage, device: &mut impl Device, id: Ident, config: &Config, now: u64, seed: u32) -> Net {
+        let Storage { buffers, tables } = st;
+        let super::storage::Buffers { tftp, dns, sntp, sip, tcp_rx, tcp_tx, dhcp_rx, vendor_class, user_class } = buffers;
+        let super::storage::Tables { sockets, tftp: tftp_m, dns: dns_m, sntp: sntp_m, sip: sip_m, dhcp_options } = tables;
+        let mut icfg = IfaceConfig::new(HardwareAddress::Ethernet(EthernetAddress(id.mac)));
+        icfg.random_seed = u64::from(seed) << 32 | u64::from(seed.rotate_left(13) ^ 0x9E37_79B9);
+        let iface = Interface::new(icfg, device, ts(now));
+        let mut set = SocketSet::new(&mut sockets[..]);
+
+        let format = nonempty(config.get(KEY_VENDOR_CLASS_FORMAT)).and_then(|v| settings::parse_format(v).ok()).unwrap_or_default();
+        let vlan = nonempty(config.get(KEY_VLAN)).and_then(|v| settings::parse_bool(v).ok()).unwrap_or(false);
+        let out = Outgoing::new(id.model, format, vlan);
+        let vc = &mut vendor_class[..out.vendor_class.len()];
+        vc.copy_from_slice(&out.vendor_class);
+        user_class.copy_from_slice(&out.user_class);
+        dhcp_options[0] = smoltcp::wire::DhcpOption { kind: aps::dhcp::code::VENDOR_CLASS, data: vc };
+        dhcp_options[1] = smoltcp::wire::DhcpOption { kind: aps::dhcp::code::USER_CLASS, data: &user_class[..] };
+        let mut d = dhcpv4::Socket::new();
+        d.set_outgoing_options(&dhcp_options[..]);
+        d.set_parameter_request_list(out.request_list);
+        d.set_receive_packet_buffer(&mut dhcp_rx[..]);
+        let dhcp = set.add(d);
+
+        let udp_socket = |m: &'static mut [_], b: &'static mut [u8], tm: &'static mut [_], tb: &'static mut [u8]| {
+            udp::Socket::new(udp::PacketBuffer::new(m, b), udp::PacketBuffer::new(tm, tb))
+        };
+        let tftp = set.add(udp_socket(&mut tftp_m.rx, &mut tftp.rx, &mut tftp_m.tx, &mut tftp.tx));
+        let dns = set.add(udp_socket(&mut dns_m.rx, &mut dns.rx, &mut dns_m.tx, &mut dns.tx));
+        let sntp = set.add(udp_socket(&mut sntp_m.rx, &mut sntp.rx, &mut sntp_m.tx, &mut sntp.tx));
+        let sip = set.add(udp_socket(&mut sip_m.rx, &mut sip.rx, &mut sip_m.tx, &mut sip.tx));
+        let tcp = set.add(tcp::Socket::new(tcp::SocketBuffer::new(&mut tcp_rx[..]), tcp::SocketBuffer::new(&mut tcp_tx[..])));
+        let h = Handles { dhcp, tftp, dns, sntp, sip, tcp };
+        let _ = set.get_mut::<udp::Socket>(h.sip).bind(SIP_PORT);
+
+        let mut net = Net {
+            iface,
+            set,
+            h,
+            model: id.model,
+            mac: id.mac,
+            lease: Lease::new(),
+            ip: None,
+            dns: heapless::Vec::new(),
+            fetch: Fetch::new(id.user_agent),
+            sink: KeepCrc::new(),
+            search: None,
+            searched: false,
+            failure: None,
+            ntp: Ntp::Off,
+            ntp_server: None,
+            clock: None,
+            next_port: 0,
+            rng: seed | 1,
+            sip_out: [0; 1500],
+        };
+        net.next_port = 49152 + (net.random() % 8192) as u16;
+        let p = net.port();
+        let _ = net.set.get_mut::<udp::Socket>(h.dns).bind(p);
+        let p = net.port();
+        let _ = net.set.get_mut::<udp::Socket>(h.sntp).bind(p);
+        net
+    }
+
+    fn random(&mut self) -> u32 {
+        // xorshift32: ports, DNS ids and SNTP cookies only need to differ.
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng = x;
+        x
+    }
+
+    fn port(&mut self) -> u16 {
+        let p = self.next_port;
+        self.next_port = if p >= 65000 { 49152 } else { p + 1 };
+        p
+    }
+
+    pub fn ip(&self) -> Option<Ipv4Cidr> {
+        self.ip
+    }
+
+    pub fn clock(&self) -> Option<WallClock> {
+        self.clock
+    }
+
+    /// The L2 message of a failed INF search, once.
+    pub fn take_failure(&mut self) -> Option<Message> {
+        self.failure.take()
+    }
+
+    /// What the last fetched file's first bytes were (an INF).
+    pub fn fetched(&self) -> &[u8] {
+        self.sink.kept()
+    }
+
+    pub fn poll(&mut self, now: u64, device: &mut impl Device, config: &Config, con: &mut impl Console) {
+        self.iface.poll(ts(now), device, &mut self.set);
+        self.poll_dhcp(now, config, con);
+        self.poll_sip(con);
+        self.poll_dns_replies();
+        self.poll_fetch(now, con);
+        self.poll_search(now, config, con);
+        self.poll_ntp(now, con);
+        self.iface.poll(ts(now), device, &mut self.set);
+    }
+
+    /// The next instant `poll` has work (`u64::MAX`: only on a frame).
+    pub fn poll_at(&mut self, now: u64) -> u64 {
+        let iface = self.iface.poll_at(ts(now), &self.set).map(|t| t.total_micros().max(0) as u64);
+        let ntp = match &self.ntp {
+            Ntp::Off => None,
+            Ntp::Idle { at } => Some(*at),
+            Ntp::Resolving(r) => r.poll_at(),
+            Ntp::Query(c) => c.poll_at(),
+        };
+        let search = self.search.as_ref().and_then(|s| s.poll_at()).map(|i| i.micros());
+        [iface, self.fetch.poll_at(), search, ntp].into_iter().flatten().min().map_or(u64::MAX, |t| t.max(now))
+    }
+
+    fn poll_dhcp(&mut self, now: u64, config: &Config, con: &mut impl Console) {
+        let sock = self.set.get_mut::<dhcpv4::Socket>(self.h.dhcp);
+        let Some(ev) = sock.poll() else { return };
+        let (cidr, router, dns) = match ev {
+            dhcpv4::Event::Deconfigured => {
+                if self.ip.is_some() {
+                    con.line(format_args!("dhcp: lease lost"));
+                }
+                self.iface.update_ip_addrs(|a| a.clear());
+                self.iface.routes_mut().remove_default_ipv4_route();
+                self.ip = None;
+                return;
+            }
+            dhcpv4::Event::Configured(c) => {
+                match c.packet {
+                    Some(p) => self.lease.set(p.into_inner()),
+                    None => self.lease.clear(),
+                }
+                (c.address, c.router, c.dns_servers.clone())
+            }
+        };
+        self.iface.update_ip_addrs(|a| {
+            a.clear();
+            let _ = a.push(IpCidr::Ipv4(cidr));
+        });
+        match router {
+            Some(r) => {
+                let _ = self.iface.routes_mut().add_default_ipv4_route(r);
+            }
+            None => {
+                self.iface.routes_mut().remove_default_ipv4_route();
+            }
+        }
+        self.dns = dns.iter().copied().take(3).collect();
+        self.ip = Some(cidr);
+        let mut line: String<160> = String::new();
+        let _ = write!(line, "dhcp: lease {cidr}");
+        if let Some(r) = router {
+            let _ = write!(line, " router {r}");
+        }
+        for d in &self.dns {
+            let _ = write!(line, " dns {d}");
+        }
+        con.line(format_args!("{line}"));
+        if let Some(reply) = self.lease.reply() {
+            log_reply(&reply, self.model, self.mac, con);
+        }
+        if !self.searched {
+            self.searched = true;
+            self.start_search(now, config, con);
+            self.start_ntp(now, config, con);
+        }
+    }
+
+    fn start_search(&mut self, now: u64, config: &Config, con: &mut impl Console) {
+        let reply = self.lease.reply();
+        let pre = preconfig(config);
+        let cands = source::candidates(&pre, reply.as_ref(), self.model, Mac(self.mac));
+        for c in &cands {
+            con.line(format_args!("aps: candidate {} {} {} via {}", proto_of(c.transport).name(), host_text(c.host), Text(c.name.as_bytes()), method_name(c.method)));
+        }
+        let period = nonempty(config.get(KEY_RETRY_PERIOD)).and_then(|v| settings::parse_number(v, 1, 86_400).ok()).map_or(source::DEFAULT_RETRY_PERIOD, |s| Duration::from_secs(s.into()));
+        self.search = Some(InfSearch::new(cands.len(), period));
+        let _ = now;
+    }
+
+    fn poll_search(&mut self, now: u64, config: &Config, con: &mut impl Console) {
+        let Some(search) = &mut self.search else { return };
+        match search.poll(ApsInstant::from_micros(now)) {
+            Step::Wait => {}
+            Step::Fetch(i) => {
+                let dns_id = self.random() as u16;
+                let reply = self.lease.reply();
+                let pre = preconfig(config);
+                let cands = source::candidates(&pre, reply.as_ref(), self.model, Mac(self.mac));
+                let Some(c) = cands.get(i) else { return };
+                let host = host_text(c.host);
+                self.sink.reset();
+                self.fetch.start(now, proto_of(c.transport), &host, c.port, c.name.as_bytes(), dns_id, &self.dns);
+            }
+            Step::Found(_) => {
+                con.line(format_args!("aps: INF found ({} bytes)", self.sink.len()));
+                self.search = None;
+            }
+            Step::Failed(msg) => {
+                con.line(format_args!("aps: {}", msg.text()));
+                self.failure = Some(msg);
+                self.search = None;
+            }
+        }
+    }
+
+    fn poll_fetch(&mut self, now: u64, con: &mut impl Console) {
+        let socks = fetch::Sockets { tftp: self.h.tftp, tcp: self.h.tcp };
+        let next_port = &mut self.next_port;
+        let mut port = || {
+            let p = *next_port;
+            *next_port = if p >= 65000 { 49152 } else { p + 1 };
+            p
+        };
+        self.fetch.poll(now, &mut self.iface, &mut self.set, socks, self.h.dns, &mut self.sink, &mut port);
+        let Some(outcome) = self.fetch.take_outcome() else { return };
+        let (proto, host, name) = (self.fetch.proto().name(), self.fetch.host(), Text(self.fetch.name()));
+        let reported = match outcome {
+            Outcome::Found { len } => {
+                con.line(format_args!("fetch: {proto} {host} {name} {len} bytes crc32={:08x}", self.sink.crc32()));
+                source::Outcome::Found
+            }
+            Outcome::NotFound => {
+                con.line(format_args!("fetch: {proto} {host} {name} not found{}", Detail(self.fetch.detail, "not found")));
+                source::Outcome::NotFound
+            }
+            Outcome::Unreachable => {
+                con.line(format_args!("fetch: {proto} {host} {name} unreachable{}", Detail(self.fetch.detail, "")));
+                source::Outcome::Unreachable
+            }
+        };
+        if let Some(s) = &mut self.search {
+            s.report(ApsInstant::from_micros(now), reported);
+        }
+    }
+
+    fn poll_dns_replies(&mut self) {
+        let sock = self.set.get_mut::<udp::Socket>(self.h.dns);
+        while let Ok((data, meta)) = sock.recv() {
+            if meta.endpoint.port != 53 {
+                continue;
+            }
+            self.fetch.dns_reply(data);
+            if let Ntp::Resolving(r) = &mut self.ntp {
+                r.process(data);
+            }
+        }
+    }
+
+    fn start_ntp(&mut self, now: u64, config: &Config, con: &mut impl Console) {
+        let flag = nonempty(config.get(KEY_NTP_FLAG)).and_then(|v| settings::parse_bool(v).ok()).unwrap_or(false);
+        let configured = nonempty(config.get(KEY_NTP_IP)).filter(|_| flag).and_then(|v| Host::parse(v).ok());
+        let from_dhcp = self.lease.reply().and_then(|r| r.ntp.first().copied()).map(Host::Ip);
+        match configured.or(from_dhcp) {
+            Some(h) => {
+                self.ntp_server = Some(host_text(h));
+                self.ntp = Ntp::Idle { at: now };
+            }
+            None => con.line(format_args!("ntp: no server")),
+        }
+    }
+
+    fn poll_ntp(&mut self, now: u64, con: &mut impl Console) {
+        let Some(server) = self.ntp_server.clone() else { return };
+        if let Ntp::Idle { at } = self.ntp
+            && now >= at
+        {
+            self.ntp = match aps::url::parse_ipv4(server.as_bytes()) {
+                Some(ip) => Ntp::Query(SntpClient::new(SocketAddrV4::new(ip, 123), u64::from(self.random()) << 16 | 1, 2_000_000, 3)),
+                None => Ntp::Resolving(Resolver::new(&server, self.random() as u16, &self.dns)),
+            };
+        }
+        match &mut self.ntp {
+            Ntp::Off | Ntp::Idle { .. } => {}
+            Ntp::Resolving(r) => {
+                let sock = self.set.get_mut::<udp::Socket>(self.h.dns);
+                r.dispatch(now, |to, q| sock.send_slice(q, IpEndpoint::from(to)));
+                match r.result() {
+                    Resolved::Pending => {}
+                    Resolved::Failed => {
+                        con.line(format_args!("ntp: cannot resolve {server}"));
+                        self.ntp = Ntp::Idle { at: now + NTP_RETRY_US };
+                    }
+                    Resolved::Addr(ip) => {
+                        let cookie = u64::from(self.random()) << 16 | 1;
+                        self.ntp = Ntp::Query(SntpClient::new(SocketAddrV4::new(ip, 123), cookie, 2_000_000, 3));
+                    }
+                }
+            }
+            Ntp::Query(c) => {
+                let sock = self.set.get_mut::<udp::Socket>(self.h.sntp);
+                while let Ok((data, meta)) = sock.recv() {
+                    let smoltcp::wire::IpAddress::Ipv4(ip) = meta.endpoint.addr;
+                    c.process(now, SocketAddrV4::new(ip, meta.endpoint.port), data);
+                }
+                let _ = c.dispatch(now, |to, b| sock.send_slice(b, IpEndpoint::from(to)));
+                match c.status() {
+                    sntp::Status::InProgress => {}
+                    sntp::Status::Done { reply, at } => {
+                        let clock = WallClock::new(reply.unix_secs(), at);
+                        let t = clock.local(now, 0);
+                        con.line(format_args!(
+                            "ntp: {:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC from {server}",
+                            t.year, t.month, t.day, t.hour, t.minute, t.second
+                        ));
+                        self.clock = Some(clock);
+                        self.ntp = Ntp::Idle { at: now + NTP_RESYNC_US };
+                    }
+                    sntp::Status::Failed(e) => {
+                        con.line(format_args!("ntp: {server}: {e}"));
+                        self.ntp = Ntp::Idle { at: now + NTP_RETRY_US };
+                    }
+                }
+            }
+        }
+    }
+
+    fn poll_sip(&mut self, con: &mut impl Console) {
+        let sock = self.set.get_mut::<udp::Socket>(self.h.sip);
+        // Bounded by the socket's four receive slots.
+        while let Ok((data, meta)) = sock.recv() {
+            let (seen, n) = sip::answer(data, "st20xx", &mut self.sip_out);
+            match seen {
+                Seen::CheckSync { reboot } => con.line(format_args!("sip: NOTIFY check-sync from {} reboot={reboot}", meta.endpoint.addr)),
+                Seen::Answered(code) => con.line(format_args!("sip: {code} to {}", meta.endpoint.addr)),
+                Seen::Dropped => {}
+            }
+            if n > 0 {
+                let _ = sock.send_slice(&self.sip_out[..n], meta.endpoint);
+            }
+        }
+    }
+}
+
+/// ` (why)` after a failure, unless it only repeats the failure.
+struct Detail(Option<&'static str>, &'static str);
+
+impl core::fmt::Display for Detail {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(d) if d != self.1 && !d.is_empty() => write!(f, " ({d})"),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn proto_of(t: Transport) -> Proto {
+    match t {
+        Transport::Tftp => Proto::Tftp,
+        Transport::Http => Proto::Http,
+    }
+}
+
+/// The provisioning part of a DHCP reply, one console line each.
+fn log_reply(r: &Reply, model: Model, mac: [u8; 6], con: &mut impl Console) {
+    if let Some((h, from)) = r.tftp_server() {
+        con.line(format_args!("dhcp: tftp server {} ({})", host_text(h), method_name(Method::Tftp(from))));
+        con.line(format_args!("dhcp: inf name {}", Text(r.inf_name(model, Mac(mac)).as_bytes())));
+    }
+    if let Some(u) = r.inf_url {
+        con.line(format_args!("dhcp: inf url {}://{}:{}{}", u.scheme.as_str(), Text(u.host_text), u.port, Text(u.path)));
+    }
+    for n in &r.ntp {
+        con.line(format_args!("dhcp: ntp {n}"));
+    }
+    if let Some(v) = r.vlan {
+        con.line(format_args!("dhcp: vlan voice {} data {}", v.voice, v.data));
+    }
+    for x in &r.rejected {
+        con.line(format_args!("dhcp: rejected option {}: {}", x.code, x.reason));
+    }
+}
