@@ -66,6 +66,13 @@ pub struct RunArgs {
     /// Also print flash operations and LCD icon/backlight changes.
     #[arg(long, short)]
     verbose: bool,
+    /// Where the phone's cable goes: `lab` (the built-in lab serving
+    /// assets/provisioning), `lab=DIR`, `tap:NAME` (a real network; real clock)
+    /// or `none`.
+    #[arg(long, default_value = "lab", value_parser = site::NetSpec::parse_arg)]
+    net: site::NetSpec,
+    #[command(flatten)]
+    lab: site::LabOptions,
 }
 
 fn mac(s: &str) -> Result<[u8; 6], String> {
@@ -82,6 +89,8 @@ const SLICE_US: u64 = 100_000;
 pub fn run(a: RunArgs) -> Result<ExitCode> {
     let inputs = script::parse(&a.keys).map_err(|e| anyhow::anyhow!("--keys: {e}"))?;
     let clock = match (a.clock, a.for_) {
+        (Some(ClockArg::Virtual), _) if a.net.needs_real_clock() => bail!("--net {} talks to a real network: it needs --clock real", a.net),
+        _ if a.net.needs_real_clock() => Clock::Real,
         (Some(ClockArg::Virtual), _) | (None, Some(_)) => Clock::Virtual,
         (Some(ClockArg::Real), _) | (None, None) => Clock::Real,
     };
@@ -93,6 +102,11 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     };
     let phone = Phone { model: a.model, mac: a.mac, seed: a.seed, clock, flash: None };
     let mut d = PhoneDriver::new(&phone, &roms, flash)?;
+    let mut lab = a.lab;
+    lab.seed = a.seed;
+    let repo_root = dir.parent().unwrap_or(Path::new("."));
+    let net = site::PhoneNet::build(&a.net, &lab, a.mac, repo_root).context("cannot set up the network")?;
+    d.runner_mut().set_network(Box::new(net));
 
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
