@@ -6,8 +6,9 @@
 //!   the same firmware payload under four headers;
 //! - `manifest.toml` (model → file, read by `rom::Roms`) and `SHA256SUMS`.
 //!
-//! Reproducible: `--remap-path-prefix` for the workspace, cargo home and
-//! rustup home, one codegen unit, `--locked`, and the version and build date
+//! Reproducible: the crates are members of the root workspace (so cargo's
+//! build metadata does not depend on the checkout path), `--remap-path-prefix`
+//! for the workspace, cargo home and rustup home, one codegen unit, `--locked`, and the version and build date
 //! from `[package.metadata.st20xx]` in `crates/firmware/Cargo.toml`, never
 //! the clock. Only the ELF's loadable bytes go into the images. Files left
 //! in the directory from an older version are removed.
@@ -23,6 +24,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TARGET: &str = "thumbv7em-none-eabi";
+/// The root Cargo.toml's profile for the bare-metal images.
+const PROFILE: &str = "firmware";
 const BOOT_FILE: &str = "boot.bin";
 const SUMS_FILE: &str = "SHA256SUMS";
 
@@ -90,17 +93,16 @@ fn build(root: &Path, krate: &str, target_dir: &Path) -> Result<PathBuf, String>
         "-Ccodegen-units=1".to_string(),
     ]
     .join("\x1f");
-    let dir = root.join("crates").join(krate);
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(&dir)
-        .args(["build", "--release", "--locked", "--target", TARGET, "--target-dir"])
+    cmd.current_dir(root)
+        .args(["build", "--package", krate, "--features", "image", "--profile", PROFILE, "--locked", "--target", TARGET, "--target-dir"])
         .arg(target_dir)
         .env("CARGO_ENCODED_RUSTFLAGS", flags)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS")
         .env_remove("SOURCE_DATE_EPOCH");
     run_cmd(&mut cmd)?;
-    Ok(target_dir.join(TARGET).join("release").join(krate))
+    Ok(target_dir.join(TARGET).join(PROFILE).join(krate))
 }
 
 /// `[package.metadata.st20xx] version = "2.74.0"`, `build-date = "261127"`.
