@@ -28,6 +28,8 @@ const TARGET: &str = "thumbv7em-none-eabi";
 const PROFILE: &str = "firmware";
 const BOOT_FILE: &str = "boot.bin";
 const SUMS_FILE: &str = "SHA256SUMS";
+/// The default provisioning tree the demo serves.
+const DEMO_TREE: &str = "assets/provisioning";
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let root = root();
@@ -67,6 +69,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         if std::fs::read(&path).ok().as_deref() != Some(&data[..]) {
             std::fs::write(&path, data).map_err(|e| format!("{}: {e}", path.display()))?;
         }
+    }
+    if args.is_empty() {
+        write_demo_upgrade(&root.join(DEMO_TREE), &payload, version, date)?;
     }
     eprintln!(
         "xtask: roms: boot ROM {} bytes, firmware payload {} bytes, v{}.{}.{} built {} -> {}",
@@ -134,6 +139,23 @@ fn parse_version(s: &str) -> Option<Version> {
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes the demo tree's newer firmware for every model: the same payload
+/// under the next minor version (2.74 → 2.75), as a real vendor release of
+/// the same code would be, so `st20xx run` shows a firmware upgrade.
+fn write_demo_upgrade(tree: &Path, payload: &[u8], running: Version, date: [u8; 6]) -> Result<(), String> {
+    let next = Version { minor: running.minor.checked_add(1).ok_or("the firmware minor version is 255")?, ..running };
+    let images: BTreeMap<String, Vec<u8>> = Model::ALL.iter().map(|&m| (rom::file_name(m, next, date), rom::pack(Kind::App, m, next, date, payload))).collect();
+    std::fs::create_dir_all(tree).map_err(|e| format!("{}: {e}", tree.display()))?;
+    remove_stale(tree, &images)?;
+    for (name, data) in &images {
+        let path = tree.join(name);
+        if std::fs::read(&path).ok().as_deref() != Some(&data[..]) {
+            std::fs::write(&path, data).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes ROM files of the directory that this build does not produce.
