@@ -1,14 +1,18 @@
 //! `st20xx`: an emulated Thomson ST2030 / ST2022 IP phone.
 //!
 //! Glue only: the phone is `machine`, scenarios are `scenario`, images are
-//! `rom`. Subcommands: `run` (one phone, headless for now), `scenario`
-//! (run scenario files, JUnit/JSON reports, coverage), `fw pack|inspect`.
+//! `rom`. Subcommands: `run` (one phone, in a window or headless), `scenario`
+//! (run scenario files, JUnit/JSON reports, coverage), `fw pack|inspect`,
+//! `ser encrypt|decrypt`, `lint DIR`, `flash inspect`.
 
+mod flash_inspect;
 mod fw;
 mod headless;
+mod lint;
 mod paths;
 mod run;
 mod scenarios;
+mod ser;
 
 use anyhow::Result;
 use board::image::{Kind, Version};
@@ -27,12 +31,20 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Boot one phone and show what it does.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Run scenario files (or every *.toml under directories) and report.
     Scenario(scenarios::ScenarioArgs),
     /// Firmware images (.zz).
     #[command(subcommand)]
     Fw(FwCommand),
+    /// Encrypted config files (.ser), like the vendor's `aes_cbc_128 KEY IN OUT`.
+    #[command(subcommand)]
+    Ser(ser::SerCommand),
+    /// Check a provisioning tree with the phone's own parsers (exit 1 on errors).
+    Lint(lint::LintArgs),
+    /// Flash images saved by `st20xx run --flash`.
+    #[command(subcommand)]
+    Flash(flash_inspect::FlashCommand),
 }
 
 #[derive(Subcommand)]
@@ -83,8 +95,11 @@ fn main() -> ExitCode {
 
 fn dispatch(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Run(a) => run::run(a),
+        Command::Run(a) => run::run(*a),
         Command::Scenario(a) => scenarios::run(a),
+        Command::Ser(c) => ser::dispatch(c),
+        Command::Lint(a) => lint::dispatch(a),
+        Command::Flash(c) => flash_inspect::dispatch(c),
         Command::Fw(FwCommand::Inspect { file }) => {
             print!("{}", fw::inspect_file(&file)?);
             Ok(ExitCode::SUCCESS)

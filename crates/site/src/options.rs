@@ -91,10 +91,22 @@ impl LabOptions {
     /// The lab's configuration: the `--lab` file (or the defaults), then
     /// the DHCP options on top, validated.
     pub fn lab_config(&self) -> Result<LabConfig, SiteError> {
-        let mut cfg = match &self.lab_file {
+        self.lab_config_from(self.lab_file.as_deref())
+    }
+
+    /// The configuration of a lab serving `dir`: as `lab_config`, except that
+    /// without `--lab` the directory's own `lab.toml` (when it has one) is the
+    /// lab file, so a provisioning tree can carry the DHCP setup it needs.
+    pub fn lab_config_in(&self, dir: &Path) -> Result<LabConfig, SiteError> {
+        let own = dir.join(DIR_LAB_FILE);
+        self.lab_config_from(self.lab_file.as_deref().or_else(|| own.is_file().then_some(own.as_path())))
+    }
+
+    fn lab_config_from(&self, file: Option<&Path>) -> Result<LabConfig, SiteError> {
+        let mut cfg = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| SiteError::LabFile { path: path.clone(), source })?;
-                LabConfig::from_toml(&text).map_err(|source| SiteError::LabConfig { path: Some(path.clone()), source })?
+                let text = std::fs::read_to_string(path).map_err(|source| SiteError::LabFile { path: path.to_path_buf(), source })?;
+                LabConfig::from_toml(&text).map_err(|source| SiteError::LabConfig { path: Some(path.to_path_buf()), source })?
             }
             None => LabConfig::default(),
         };
@@ -115,6 +127,9 @@ impl LabOptions {
         Ok(cfg)
     }
 }
+
+/// The lab file a served directory may carry (used when `--lab` is not given).
+pub const DIR_LAB_FILE: &str = "lab.toml";
 
 /// The directory the lab serves: `dir` as given, else `assets/provisioning`
 /// under `repo_root`; it must exist and be a directory.
@@ -194,6 +209,26 @@ mod tests {
         let e = o.check_for(&NetSpec::Tap { name: "tap0".into() }).unwrap_err().to_string();
         assert_eq!(e, "--dhcp-option configures the built-in lab, but the network is `tap:tap0` (use --net lab)");
         parse(&["--pcap", "a.pcap", "--loss", "0.1"]).unwrap().net.check_for(&NetSpec::None).unwrap();
+    }
+
+    #[test]
+    fn a_served_directory_s_own_lab_file_is_used_unless_lab_is_given() {
+        let dir = std::env::temp_dir().join(format!("site-dir-lab-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let plain = LabOptions::default();
+        assert!(plain.lab_config_in(&dir).unwrap().validate().unwrap().defaults.options.is_empty());
+        std::fs::write(dir.join(DIR_LAB_FILE), "[dhcp]\noptions = { 66 = \"10.0.0.9\" }\n").unwrap();
+        let cfg = plain.lab_config_in(&dir).unwrap();
+        assert_eq!(cfg.validate().unwrap().defaults.options[&66].as_slice(), b"10.0.0.9");
+        let cli = LabOptions { dhcp_options: vec!["66=10.0.0.1".into()], ..Default::default() };
+        assert_eq!(cli.lab_config_in(&dir).unwrap().validate().unwrap().defaults.options[&66].as_slice(), b"10.0.0.1");
+        let other = dir.join("other.toml");
+        std::fs::write(&other, "vlan = 7\n").unwrap();
+        let explicit = LabOptions { lab_file: Some(other), ..Default::default() };
+        let cfg = explicit.lab_config_in(&dir).unwrap();
+        assert_eq!(cfg.vlan, 7);
+        assert!(cfg.validate().unwrap().defaults.options.is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -86,8 +86,8 @@ impl PhoneNet {
         let (far, lab_vlan, pcap_epoch_us) = match spec {
             NetSpec::None => (Far::Nothing, None, 0),
             NetSpec::Lab { dir } => {
-                let cfg = opts.lab_config()?;
                 let dir = lab_dir(dir.as_deref(), repo_root)?;
+                let cfg = opts.lab_config_in(&dir)?;
                 let (vlan, epoch) = (cfg.vlan, cfg.sntp.epoch_unix);
                 let lab = Lab::new(cfg, dir).map_err(|source| SiteError::LabConfig { path: opts.lab_file.clone(), source })?;
                 let id = switch.attach(PortMode::Access { pvid: vlan }, lab);
