@@ -13,6 +13,8 @@ mod paths;
 mod run;
 mod scenarios;
 mod ser;
+mod window_front;
+mod window_view;
 
 use anyhow::Result;
 use board::image::{Kind, Version};

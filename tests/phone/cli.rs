@@ -37,10 +37,11 @@ fn run_keeps_its_flash_file_and_applies_keys() {
     let dir = common::scratch("cli-flash");
     let flash = dir.join("phone.bin");
     let f = flash.to_str().unwrap();
-    let o = st20xx(&["run", "--for", "8s", "--flash", f, "--keys", "3s menu down down down down ok +1s up ok"]);
+    // No network: a provisioning run would ignore the keys (L1).
+    let o = st20xx(&["run", "--net", "none", "--for", "8s", "--flash", f, "--keys", "3s menu down down down down ok +1s up ok"]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(std::fs::metadata(&flash).unwrap().len(), 8 << 20);
-    let o = st20xx(&["run", "--for", "6s", "--flash", f, "--keys", "3s menu 5"]);
+    let o = st20xx(&["run", "--net", "none", "--for", "6s", "--flash", f, "--keys", "3s menu 5"]);
     assert!(o.status.success(), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("|Volume: 6"), "the saved volume came back:\n{out}");

@@ -102,11 +102,10 @@ fn mem_kib() -> (u64, Option<u64>) {
     (rss_pages * 4, pss)
 }
 
-/// Boots a phone to its idle screen (3 s virtual).
-fn boot_to_idle(m: &mut Machine) {
-    m.power_on(0);
-    let mut t = 0;
-    while t <= 3_000_000 {
+/// Runs a powered phone in virtual time from `from` to `to` µs.
+fn idle(m: &mut Machine, from: u64, to: u64) {
+    let mut t = from;
+    while t <= to {
         match m.run(t) {
             Stop::Sleeping { until: Some(next) } => t = next,
             s => panic!("{s:?}"),
@@ -115,10 +114,44 @@ fn boot_to_idle(m: &mut Machine) {
     m.drain_trace();
 }
 
+/// Boots a phone to its idle screen (3 s virtual).
+fn boot_to_idle(m: &mut Machine) {
+    m.power_on(0);
+    idle(m, 0, IDLE_US);
+}
+
+const IDLE_US: u64 = 3_000_000;
+
+/// Creates phones `ids` and boots each to idle, on `threads` threads.
+fn boot_many(boot: &[u8], flash: &[u8], ids: std::ops::Range<u32>, threads: u32) -> Vec<Machine> {
+    let boot_one = |i| {
+        let mut m = Machine::new(cfg(boot, flash, i)).unwrap();
+        boot_to_idle(&mut m);
+        m
+    };
+    if threads == 1 {
+        return ids.map(boot_one).collect();
+    }
+    let per = ids.len().div_ceil(threads as usize) as u32;
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|k| {
+                let part = ids.start + k * per..(ids.start + (k + 1) * per).min(ids.end);
+                s.spawn(move || part.map(boot_one).collect::<Vec<_>>())
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    })
+}
+
+fn row(name: &str, value: String) {
+    println!("{name:<58} {value:>16}");
+}
+
 fn main() {
     let (boot, flash) = roms();
     println!("st20xx machine benchmarks (wall clock; 2 shared cores: expect ±30%)\n");
-    println!("{:<52} {:>14}", "measure", "value");
+    row("measure", "value".into());
 
     let cold: Vec<f64> = (0..20)
         .map(|i| {
@@ -129,23 +162,44 @@ fn main() {
             t.elapsed().as_secs_f64() * 1e3
         })
         .collect();
-    println!("{:<52} {:>11.3} ms", "cold create + boot to first sleep (median of 20)", median(cold));
+    row("cold create + boot to first sleep (median of 20)", format!("{:.2} ms", median(cold)));
+    let cold_idle: Vec<f64> = (0..10)
+        .map(|i| {
+            let t = Instant::now();
+            let mut m = Machine::new(cfg(&boot, &flash, i)).unwrap();
+            boot_to_idle(&mut m);
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    row("cold create + boot to idle, 3 s virtual (median of 10)", format!("{:.2} ms", median(cold_idle)));
 
     let mut m = Machine::new(cfg(&boot, &flash, 0)).unwrap();
     boot_to_idle(&mut m);
-    let (mut cycle, mut first_sleep) = (Vec::new(), Vec::new());
-    for i in 0..200u64 {
-        let t0 = 10_000_000 + i * 1_000;
+    let (mut cycle, mut first_sleep, mut to_idle) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..100u64 {
+        let t0 = 10_000_000 * (i + 1);
         let t = Instant::now();
         m.power_cut(t0);
         m.power_on(t0);
         cycle.push(t.elapsed().as_secs_f64() * 1e6);
         assert!(matches!(m.run(t0), Stop::Sleeping { .. }));
         first_sleep.push(t.elapsed().as_secs_f64() * 1e6);
-        m.drain_trace();
+        idle(&mut m, t0, t0 + IDLE_US);
+        to_idle.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    println!("{:<52} {:>11.1} µs", "reboot in place (power cycle, median of 200)", median(cycle));
-    println!("{:<52} {:>11.1} µs", "reboot in place to first sleep (median of 200)", median(first_sleep));
+    row("reboot in place (power cycle, median of 100)", format!("{:.1} µs", median(cycle)));
+    row("reboot in place to first sleep (median of 100)", format!("{:.1} µs", median(first_sleep)));
+    row("reboot in place to idle, 3 s virtual (median of 100)", format!("{:.2} ms", median(to_idle)));
+    let t = Instant::now();
+    assert!(m.trim().unwrap(), "the translation buffer was found");
+    row("trim (drop translated code, give its memory back)", format!("{:.1} µs", t.elapsed().as_secs_f64() * 1e6));
+    let t0 = 2_000_000_000;
+    let t = Instant::now();
+    m.power_cut(t0);
+    m.power_on(t0);
+    idle(&mut m, t0, t0 + IDLE_US);
+    row("reboot to idle right after a trim (retranslates)", format!("{:.2} ms", t.elapsed().as_secs_f64() * 1e3));
+    drop(m);
 
     let rom = compute_rom();
     // Alternated and repeated: the host is noisy, the ratio is what matters.
@@ -155,34 +209,50 @@ fn main() {
         b.push(raw_unicorn_mips(&rom, true));
     }
     let (ours, raw_v, raw) = (median(a), median(b), raw_unicorn_mips(&rom, false));
-    println!("{:<52} {:>10.0} MIPS", "guest store loop, this machine (median of 3)", ours);
-    println!("{:<52} {:>10.0} MIPS", "same loop, raw unicorn, virtual TLB (median of 3)", raw_v);
-    println!("{:<52} {:>10.0} MIPS", "same loop, raw unicorn, default TLB, no hooks", raw);
-    println!("{:<52} {:>13.2}x", "ratio machine / raw virtual TLB", ours / raw_v);
-    println!("{:<52} {:>13.2}x", "ratio machine / raw default TLB", ours / raw);
+    row("guest store loop, this machine (median of 3)", format!("{ours:.0} MIPS"));
+    row("same loop, raw unicorn, virtual TLB (median of 3)", format!("{raw_v:.0} MIPS"));
+    row("same loop, raw unicorn, default TLB, no hooks", format!("{raw:.0} MIPS"));
+    row("ratio machine / raw virtual TLB", format!("{:.2}x", ours / raw_v));
+    row("ratio machine / raw default TLB", format!("{:.2}x", ours / raw));
 
-    let n_max: usize = std::env::var("BENCH_PHONES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let env = |name: &str, default: u32| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    // One thread by default: each extra thread gets its own malloc arena,
+    // which adds fragmentation to the per-phone figure.
+    let (n_max, threads) = (env("BENCH_PHONES", 1000), env("BENCH_THREADS", 1).max(1));
+    println!("\nhost memory per phone (RSS counts shared flash pages once per phone, PSS once)");
     let (base_rss, base_pss) = mem_kib();
-    let mut phones = Vec::new();
-    for n in [1usize, 100, 1000].into_iter().filter(|&n| n <= n_max) {
+    let mut phones: Vec<Machine> = Vec::new();
+    for n in [1u32, 100, 1000].into_iter().filter(|&n| n <= n_max) {
         let t = Instant::now();
-        while phones.len() < n {
-            let mut m = Machine::new(cfg(&boot, &flash, phones.len() as u32 + 1)).unwrap();
-            boot_to_idle(&mut m);
-            phones.push(m);
-        }
-        let (rss, pss) = mem_kib();
-        let per = |now: u64, base: u64| (now.saturating_sub(base)) as f64 / n as f64 / 1024.0;
-        let pss_txt = match (pss, base_pss) {
-            (Some(p), Some(b)) => format!("{:.2} MiB PSS", per(p, b)),
-            _ => "PSS n/a".into(),
+        let have = phones.len() as u32;
+        phones.extend(boot_many(&boot, &flash, have + 1..n + 1, threads));
+        let took = t.elapsed().as_secs_f64();
+        let per = |now: u64, base: u64| now.saturating_sub(base) as f64 / n as f64 / 1024.0;
+        let show = |what: &str| {
+            let (rss, pss) = mem_kib();
+            let pss = match (pss, base_pss) {
+                (Some(p), Some(b)) => format!("{:.2} MiB PSS", per(p, b)),
+                _ => "PSS n/a".into(),
+            };
+            row(&format!("{n} phones {what}"), format!("{:.2} MiB RSS, {pss}", per(rss, base_rss)));
         };
-        println!(
-            "{:<52} {:>9.2} MiB RSS, {} (booted to idle in {:.0} ms)",
-            format!("host memory per phone, {n} phones at idle"),
-            per(rss, base_rss),
-            pss_txt,
-            t.elapsed().as_secs_f64() * 1e3
-        );
+        show("at idle");
+        row(&format!("  (created and booted to idle on {threads} thread(s) in)"), format!("{took:.1} s"));
+        for m in &mut phones {
+            m.trim().unwrap();
+            let now = m.now();
+            idle(m, now, now + IDLE_US);
+        }
+        show("trimmed, then 3 s more idle");
     }
+    let create: Vec<f64> = (0..20)
+        .map(|i| {
+            let t = Instant::now();
+            let m = Machine::new(cfg(&boot, &flash, 100_000 + i)).unwrap();
+            let took = t.elapsed().as_secs_f64() * 1e3;
+            drop(m);
+            took
+        })
+        .collect();
+    row(&format!("Machine::new with {} phones alive (median of 20)", phones.len()), format!("{:.2} ms", median(create)));
 }

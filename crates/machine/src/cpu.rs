@@ -8,9 +8,12 @@
 //!   hook records what was tried (`Board::fault`) before unicorn stops.
 //! - No memory hook covers RAM (it would slow every store): faults are seen
 //!   by the TLB fill hook only.
+//! - `trim` drops every translation and returns the buffer's pages to the
+//!   OS; the guest sees no difference (only host time to translate again).
 //! - `svc`, `bkpt` and any other CPU exception stop the CPU from the
 //!   interrupt hook with `Board::trap` set; MMIO callbacks never stop it.
 
+use crate::codebuf::{CodeBuf, Watch};
 use crate::error::MachineError;
 use crate::periph::{Board, Fault, MAPPED_LEN};
 use board::map::{BOOT_ROM, BOOT_WINDOW, FLASH, PERIPH, SRAM, SLOT_LEN};
@@ -18,7 +21,9 @@ use unicorn_engine::unicorn_const::{Arch, ControlType, MemType, Mode, Prot, TlbE
 use unicorn_engine::{ArmCpuModel, Context, RegisterARM, Unicorn};
 
 /// The translation buffer per instance: unicorn's default (1 GiB, huge
-/// pages) costs ≈2 MiB RSS per phone.
+/// pages) costs ≈2 MiB RSS per phone. 1 MiB is unicorn's minimum (smaller
+/// values are rounded up); a phone booted to idle fills ≈600 KiB of it
+/// (`Cpu::trim` gives that back).
 const TCG_BUFFER: u32 = 1 << 20;
 /// An address never executed, so `emu_start` runs until a stop: the last
 /// halfword of the boot window lies in the slot's commit record page, which
@@ -32,6 +37,8 @@ pub(crate) type Uc = Unicorn<'static, Board>;
 pub(crate) struct Cpu {
     pub uc: Uc,
     reset_ctx: Context,
+    /// Where unicorn put this instance's translation buffer, when known.
+    code: Option<CodeBuf>,
 }
 
 // SAFETY: `Unicorn` is !Send only because it holds an `Rc` (its hooks keep
@@ -62,10 +69,10 @@ const XPSR_IT: u64 = (0b11 << 25) | (0b11_1111 << 10);
 /// corrupted stack). Restoring the invariant here fixes it; NZCV and the
 /// other bits are written back unchanged.
 fn clear_it_state(uc: &mut Unicorn<'_, Board>) {
-    if let Ok(xpsr) = uc.reg_read(RegisterARM::XPSR) {
-        if xpsr & XPSR_IT != 0 {
-            let _ = uc.reg_write(RegisterARM::EAPSR_NZCVQG, xpsr & !XPSR_IT);
-        }
+    if let Ok(xpsr) = uc.reg_read(RegisterARM::XPSR)
+        && xpsr & XPSR_IT != 0
+    {
+        let _ = uc.reg_write(RegisterARM::EAPSR_NZCVQG, xpsr & !XPSR_IT);
     }
 }
 
@@ -89,6 +96,7 @@ fn region(addr: u32) -> Option<(Prot, &'static str)> {
 
 impl Cpu {
     pub(crate) fn new(board: Board, rom: &[u8]) -> Result<Cpu, MachineError> {
+        let watch = Watch::start();
         let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, board).map_err(uc_err("open"))?;
         // SAFETY: a valid handle; TCG_BUFFER_SIZE|WRITE takes one uint32_t and
         // must come before the first mapping (UNICORN.md).
@@ -101,7 +109,9 @@ impl Cpu {
         uc.ctl_set_cpu_model(ArmCpuModel::CORTEX_M4 as i32).map_err(uc_err("cpu model"))?;
         uc.ctl_set_tlb_type(TlbType::VIRTUAL).map_err(uc_err("tlb type"))?;
 
+        // The first mapping sets the engine up, translation buffer included.
         uc.mem_map(BOOT_ROM.base as u64, BOOT_ROM.len as u64, Prot::READ | Prot::EXEC).map_err(uc_err("map boot ROM"))?;
+        let code = watch.finish(TCG_BUFFER as usize);
         uc.mem_write(BOOT_ROM.base as u64, rom).map_err(uc_err("load boot ROM"))?;
         let flash = uc.get_data().flash.array.as_ptr();
         let sram = uc.get_data().io.sram.as_ptr();
@@ -150,7 +160,7 @@ impl Cpu {
         })
         .map_err(uc_err("interrupt hook"))?;
         let reset_ctx = uc.context_init().map_err(uc_err("save context"))?;
-        Ok(Cpu { uc, reset_ctx })
+        Ok(Cpu { uc, reset_ctx, code })
     }
 
     /// Puts the CPU back to its fresh state with `sp` and entry `pc`.
@@ -159,6 +169,14 @@ impl Cpu {
         self.uc.reg_write(RegisterARM::SP, sp as u64).map_err(uc_err("write sp"))?;
         self.uc.reg_write(RegisterARM::PC, (pc & !1) as u64).map_err(uc_err("write pc"))?;
         Ok(())
+    }
+
+    /// Drops all translated code and gives the host pages that held it back
+    /// to the OS. Returns whether the pages were given back (false: only
+    /// the flush was done).
+    pub(crate) fn trim(&mut self) -> Result<bool, MachineError> {
+        self.uc.ctl_flush_tb().map_err(uc_err("flush translated code"))?;
+        Ok(self.code.as_ref().is_some_and(CodeBuf::discard))
     }
 
     pub(crate) fn pc(&self) -> u32 {

@@ -33,6 +33,7 @@
 //! ([`Stop::Crashed`]) until the power is cut and applied again.
 
 mod clock;
+mod codebuf;
 mod cpu;
 mod error;
 mod hang;

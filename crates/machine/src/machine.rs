@@ -452,6 +452,15 @@ impl Machine {
         self.board().keypad.off_hook
     }
 
+    /// Drops the code translated so far and gives its host memory back
+    /// (≈0.6 MiB after a boot to idle). Nothing the guest sees changes; the
+    /// next `run` translates again what it executes, which costs host time
+    /// (a reboot in place is no longer cheap until it has run once).
+    /// Returns whether the memory was given back.
+    pub fn trim(&mut self) -> Result<bool, MachineError> {
+        self.cpu.trim()
+    }
+
     /// The last instant this machine was given.
     pub fn now(&self) -> u64 {
         self.now

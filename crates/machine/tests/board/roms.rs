@@ -88,3 +88,31 @@ fn the_config_survives_a_power_cycle_and_idle_runs_past_the_backlight_timeout() 
     assert_eq!(defaults.len(), 1, "defaults written once, on the first boot only: {logs:?}");
     assert!(logs.iter().any(|(t, l)| *t >= 46_000_000 && l.starts_with("config: ") && l.contains("keys")), "{logs:?}");
 }
+
+/// `trim` drops translated code and its host pages mid-run: the guest must
+/// not notice (same trace, byte for byte, as an untrimmed twin), and the
+/// translation buffer must have been found.
+#[test]
+fn trimming_translated_code_changes_nothing_the_guest_does() {
+    let run = |trim_at: Option<u64>| {
+        let mut m = real_phone();
+        m.power_on(0);
+        let mut t = 0;
+        let mut trimmed = false;
+        while t <= 12_000_000 {
+            if trim_at.is_some_and(|at| t >= at) && !trimmed {
+                assert!(m.trim().unwrap(), "the translation buffer was found and given back");
+                trimmed = true;
+            }
+            match m.run(t) {
+                Stop::Sleeping { until: Some(next) } => t = next,
+                s => panic!("{s:?}"),
+            }
+        }
+        m.drain_trace()
+    };
+    let plain = run(None);
+    let trimmed = run(Some(4_000_000));
+    assert!(plain.iter().any(|r| matches!(r.event, trace::Event::Lcd { .. })));
+    assert_eq!(plain, trimmed);
+}
