@@ -10,21 +10,14 @@
 mod common;
 
 use common::*;
-use machine::{ClockMode, Control, Input, Machine, MachineConfig, Runner};
-use rom::{Model, Roms};
+use machine::{Control, Runner};
 use site::{LabOptions, NetSpec, PhoneNet};
 use std::path::Path;
 use trace::{Event, Record};
 
 /// A factory-fresh ST2030S with the MAC of the tests, on `net`.
 fn phone(net: PhoneNet) -> Runner {
-    let roms = Roms::open(&Roms::workspace_dir()).expect("roms/ (build it with `cargo xtask roms`)");
-    let app = roms.firmware(Model::parse("ST2030S").unwrap()).expect("the ST2030S image in roms/");
-    let cfg = MachineConfig { hardware: board::model::Hardware::St2030, mac: PHONE_MAC, seed: 0, boot_rom: roms.boot_rom().unwrap(), flash: rom::factory_flash(&app) };
-    let mut r = Runner::new(Machine::new(cfg).unwrap(), ClockMode::Virtual);
-    r.set_network(Box::new(net));
-    r.schedule(0, Input::PowerOn);
-    r
+    common::phone::boot(Box::new(net))
 }
 
 fn lab(tree: &Tree, dhcp_options: &[&str]) -> PhoneNet {

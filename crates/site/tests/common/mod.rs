@@ -1,6 +1,9 @@
 //! Shared by the integration tests: a served directory in a temp dir, and a
-//! smoltcp host standing in for the phone on a `PhoneNet`, in virtual time.
+//! smoltcp host standing in for the phone on a `PhoneNet`, in virtual time;
+//! [`phone`]: the real firmware on a runner.
 #![allow(dead_code)]
+
+pub mod phone;
 
 use machine::Network;
 use site::PhoneNet;
