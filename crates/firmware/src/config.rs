@@ -13,12 +13,14 @@ use flashstore::{Error, Nor, Store};
 pub const RING_VOLUME: &[u8] = b"ipp.RingVolume";
 pub const DECRYPTION_KEY: &[u8] = b"autoprovision.Decryption_Key";
 pub const DISPLAY_NAME: &[u8] = b"sip.DisplayName1";
+pub const NUMBER: &[u8] = b"sip.TEL1Number";
+pub const APS_FLAG: &[u8] = b"autoprovision.AutoprovisionFlag";
 pub const RING_VOLUME_MIN: u8 = 1;
 pub const RING_VOLUME_MAX: u8 = 9;
 
 /// Factory defaults.
 pub const DEFAULTS: &[(&[u8], &[u8])] = &[
-    (b"autoprovision.AutoprovisionFlag", b"1"),
+    (APS_FLAG, b"1"),
     (b"autoprovision.AutoprovisionTimeSpan", b"0"),
     (b"autoprovision.AutoprovisionTimeDays", b"0"),
     (b"autoprovision.AutoprovisionRetryPeriod", b"30"),
@@ -59,6 +61,15 @@ impl Config {
         self.store.set(nor, key, value)
     }
 
+    /// Writes a merged config as one atomic batch (`crate::apply`).
+    pub fn set_batch<'k, I>(&mut self, nor: &mut impl Nor, batch: I) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = flashstore::Op<'k>>,
+        I::IntoIter: Clone,
+    {
+        self.store.set_many(nor, batch)
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -78,6 +89,21 @@ impl Config {
 
     pub fn decryption_key(&self) -> &[u8] {
         self.get(DECRYPTION_KEY).unwrap_or_default()
+    }
+
+    /// The key as a 16-byte AES key (E1); the default key unless it is exactly 16 bytes.
+    pub fn aes_key(&self) -> [u8; aps::ser::KEY_LEN] {
+        self.decryption_key().try_into().unwrap_or(aps::ser::DEFAULT_KEY)
+    }
+
+    /// `AutoprovisionFlag`: only `0` turns provisioning off.
+    pub fn aps_enabled(&self) -> bool {
+        self.get(APS_FLAG).is_none_or(|v| v.trim_ascii() != b"0")
+    }
+
+    /// The configured number of line 1, if not empty.
+    pub fn number(&self) -> Option<&[u8]> {
+        self.get(NUMBER).filter(|v| !v.is_empty())
     }
 
     /// The configured display name of line 1, if not empty.
@@ -172,5 +198,25 @@ mod tests {
         assert_eq!(c.display_name(), Some(&b"Reception \xC9"[..]));
         assert_eq!(c.get(b"net.vlan"), Some(&b"0"[..]));
         assert_eq!(c.get(b"nosuch.key"), None);
+    }
+
+    #[test]
+    fn a_merged_batch_lands_whole_and_other_keys_stay() {
+        let mut nor = RamNor::new();
+        let mut c = Config::new();
+        c.load(&mut nor).unwrap();
+        assert!(c.aps_enabled());
+        assert_eq!(c.aes_key(), aps::ser::DEFAULT_KEY);
+        let mut arena = [0u8; 512];
+        let common = b"[sip]\nDisplayName1=Alice\nTEL1Number=2001\n[autoprovision]\nAutoprovisionFlag=0\nDecryption_Key=short\n[vendor]\nx=1\n";
+        let (b, _) = crate::apply::batch(aps::run::apply_entries(Some(common), None), &mut arena);
+        c.set_batch(&mut nor, b).unwrap();
+        let mut r = Config::new();
+        r.load(&mut nor).unwrap();
+        assert_eq!((r.display_name(), r.number()), (Some(&b"Alice"[..]), Some(&b"2001"[..])));
+        assert!(!r.aps_enabled());
+        assert_eq!(r.aes_key(), aps::ser::DEFAULT_KEY, "a key that is not 16 bytes");
+        assert_eq!(r.get(b"vendor.X"), Some(&b"1"[..]));
+        assert_eq!(r.ring_volume(), 5);
     }
 }

@@ -8,8 +8,11 @@
 
 #![cfg_attr(not(test), no_std)]
 
+pub mod apply;
+pub mod aps_runner;
 pub mod config;
 pub mod identity;
 pub mod net;
+pub mod store;
 pub mod text;
 pub mod ui;

@@ -17,8 +17,24 @@
 //!
 //! Console lines: `boot: ST2030S v2.74 slot A`, `reset: power-on`,
 //! `config: 11 keys, generation 1` (and `config: factory defaults written`
-//! on first boot, `config: ipp.RingVolume=6` when the menu saves), and the
+//! on first boot, `config: ipp.RingVolume=6` when the menu saves),
+//! `aps: 3 stored files[, resuming after a firmware upgrade]`, and the
 //! network's (`dhcp: lease …`, `fetch: …`, `ntp: …`, `sip: …`).
+//!
+//! Provisioning: once the INF search (`firmware::net::stack`) finds the
+//! INF, `firmware::aps_runner` drives the run to its end. Each APS log line
+//! goes to the console as `aps: <line>` (the vendor wording, e.g. `aps:
+//! Begin Common Config download...`) and to the APS_LOG flash ring; each
+//! fetch logs `fetch: <proto> <server> <name> <len> bytes crc32=<hex>`; an
+//! apply logs `config: N keys applied, M skipped`; a reboot logs `aps:
+//! rebooting` and resets the board (SYSCTL RESET, then `wfi`). While the run
+//! lasts, keys are ignored and lines 3–4 read `Provisioning...` / `Please
+//! Wait...` (LED red fast blink); a failure leaves the L2 screen until any
+//! key or off-hook. `[autoprovision] AutoprovisionFlag=0` turns the search
+//! off (`aps: disabled (AutoprovisionFlag=0)`).
+//!
+//! Key sequences: see `firmware::ui::menu` (`menu, 4` opens the APS log,
+//! `up`/`down` scroll it).
 
 #![no_std]
 #![no_main]
@@ -27,14 +43,16 @@ mod drivers;
 mod rt;
 
 use board::image::{HEADER_LEN, Header};
-use board::map::{APS_LOG, BOOT_WINDOW};
+use board::map::BOOT_WINDOW;
 use board::periph::sysctl::{RESET_CAUSE_POWER_ON, RESET_CAUSE_SOFTWARE, RESET_CAUSE_WATCHDOG};
 use drivers::flash::Flash;
 use drivers::lcd::Lcd;
 use drivers::eth::Eth;
 use drivers::uart::log;
 use drivers::{keypad, led, rng, sysctl, timer};
+use firmware::aps_runner::{ApsRunner, End, InfSource, Memory, Port, Request, Stores};
 use firmware::config::Config;
+use firmware::store::aps_log::ApsLog;
 use firmware::net::clock::zone_offset_minutes;
 use firmware::net::stack::{Ident, Net};
 use firmware::net::storage::{Buffers, Storage, Tables};
@@ -49,6 +67,10 @@ static mut APP: core::mem::MaybeUninit<App> = core::mem::MaybeUninit::uninit();
 /// Every socket buffer (see `firmware::net::storage`).
 static mut NET_BUFFERS: Buffers = Buffers::new();
 static mut NET_TABLES: Tables = Tables::new();
+/// The RAM of the provisioning run (one run per boot).
+static mut RUN_MEMORY: Memory = Memory::new();
+/// The provisioning flash stores (in `.bss`, not built on the stack).
+static mut STORES: Stores = Stores::new();
 
 const ZONE_KEY: &[u8] = b"ntp.NtpZoneNum";
 
@@ -76,10 +98,43 @@ struct App {
     led: Option<u32>,
     eth: Eth,
     net: Option<Net>,
+    stores: &'static mut Stores,
+    runner: Option<ApsRunner<'static>>,
+    run_started: bool,
+    off_hook: bool,
+}
+
+/// What the provisioning run reaches: the network, the screen, the console.
+struct RunPort<'x> {
+    net: &'x mut Net,
+    ui: &'x mut Ui,
+}
+
+impl Port for RunPort<'_> {
+    fn fetch(&mut self, now: u64, req: Request) {
+        self.net.start_run_fetch(now, req.proto, req.host, req.port, req.name);
+    }
+
+    fn line(&mut self, args: core::fmt::Arguments) {
+        drivers::uart::write_line(args);
+    }
+
+    fn screen(&mut self, screen: &aps::run::Screen) {
+        match *screen {
+            aps::run::Screen::Provisioning => self.ui.set_provisioning(true),
+            aps::run::Screen::Error { message, .. } => {
+                self.ui.set_provisioning(false);
+                self.ui.show_error(message);
+            }
+            aps::run::Screen::Normal => self.ui.set_provisioning(false),
+        }
+    }
 }
 
 impl App {
     fn new(id: Identity, now: u64) -> App {
+        // SAFETY: `App::new` runs once; the only reference ever made to STORES.
+        let stores = unsafe { &mut *(&raw mut STORES) };
         App {
             id,
             config: Config::new(),
@@ -91,6 +146,10 @@ impl App {
             led: None,
             eth: Eth::new(),
             net: None,
+            stores,
+            runner: None,
+            run_started: false,
+            off_hook: false,
         }
     }
 
@@ -105,6 +164,7 @@ impl App {
         let (buffers, tables): (*mut Buffers, *mut Tables) = (&raw mut NET_BUFFERS, &raw mut NET_TABLES);
         let storage = unsafe { Storage { buffers: &mut *buffers, tables: &mut *tables } };
         let ident = Ident { model: id.model, mac: id.mac, user_agent: &ua };
+        log!("dhcp: vendor class {} {}", id.model.hardware.name(), id.model.protocol.name());
         self.net = Some(Net::new(storage, &mut self.eth, ident, &self.config, now, rng::next_u32()));
     }
 
@@ -121,6 +181,30 @@ impl App {
         }
         let s = self.config.store();
         log!("config: {} keys, generation {}", s.len(), s.generation().unwrap_or(0));
+        self.stores.load(&self.flash);
+        log!("aps: {} stored files{}", self.stores.files.count(), if self.stores.state.resume() { ", resuming after a firmware upgrade" } else { "" });
+    }
+
+    /// Starts the provisioning run over the INF the search found (once per boot).
+    fn start_run(&mut self) {
+        let Some(net) = &mut self.net else { return };
+        let Some((found, inf)) = net.take_inf() else { return };
+        if core::mem::replace(&mut self.run_started, true) {
+            return;
+        }
+        let Some(inf) = inf else {
+            log!("aps: INF larger than {} bytes", firmware::net::stack::KEEP);
+            self.ui.show_error(aps::lcd::Message::GenFileNotFound);
+            return;
+        };
+        let src = InfSource { http: found.http, host: &found.host, port: found.port, name: &found.name };
+        let phone = aps::run::Phone { model: self.id.model, mac: aps::names::Mac(self.id.mac), running: self.id.version, key: self.config.aes_key() };
+        // SAFETY: `run_started` makes this the only reference ever made to RUN_MEMORY.
+        let mem: &'static mut Memory = unsafe { &mut *(&raw mut RUN_MEMORY) };
+        self.runner = ApsRunner::new(mem, &src, inf, phone, &self.stores, self.id.slot);
+        if self.runner.is_none() {
+            log!("aps: cannot use the INF's origin");
+        }
     }
 
     fn poll(&mut self, now: u64) {
@@ -134,22 +218,55 @@ impl App {
                     }
                     self.ui.action_done(r.is_ok());
                 }
-                Some(Action::LoadApsLog) => self.aps_log = read_aps_log(),
+                Some(Action::LoadApsLog) => {
+                    self.aps_log = LogTail::from_text(ApsLog::bytes(&self.flash));
+                    self.ui.log_loaded(self.aps_log.len());
+                }
                 None => {}
             }
         }
+        let hook = keypad::off_hook();
+        if hook && !self.off_hook {
+            self.ui.clear_error();
+        }
+        self.off_hook = hook;
         if let Some(net) = &mut self.net {
-            net.poll(now, &mut self.eth, &self.config, &mut Uart);
+            let mut sink = self.runner.as_mut().filter(|r| r.fetching()).map(|r| r.sink(&mut self.flash));
+            net.poll(now, &mut self.eth, &self.config, &mut Uart, sink.as_mut());
+            drop(sink);
             if let Some(m) = net.take_failure() {
                 self.ui.show_error(m);
             }
         }
+        self.start_run();
+        self.poll_run(now);
         self.ui.poll(now);
         self.render(now);
     }
 
+    fn poll_run(&mut self, now: u64) {
+        let (Some(runner), Some(net)) = (&mut self.runner, &mut self.net) else { return };
+        if let Some((outcome, server_error)) = net.take_run_fetch() {
+            runner.fetched(now, outcome, server_error);
+        }
+        let mut port = RunPort { net, ui: &mut self.ui };
+        match runner.poll(now, &mut self.flash, self.stores, &mut self.config, &mut port) {
+            None => {}
+            Some(End::Reboot(_)) => {
+                log!("aps: rebooting");
+                sysctl::reset();
+                loop {
+                    sysctl::sleep_until(0);
+                }
+            }
+            Some(End::Done { .. } | End::Failed) => self.runner = None,
+        }
+    }
+
     fn poll_at(&mut self, now: u64) -> u64 {
         let ui = self.ui.poll_at(now);
+        // The run has no timer: it moves on when a fetch ends (a poll of the net).
+        let ui = if self.runner.as_ref().is_some_and(|r| !r.fetching()) { now } else { ui };
         let Some(net) = &mut self.net else { return ui };
         let minute = net.clock().map_or(u64::MAX, |c| c.next_minute_us(now));
         ui.min(net.poll_at(now)).min(minute)
@@ -180,13 +297,6 @@ fn own_header() -> Header {
         Ok(h) => h,
         Err(e) => panic!("own image header: {:?}", e),
     }
-}
-
-/// The APS log partition read as text up to the first erased byte.
-fn read_aps_log() -> LogTail {
-    // SAFETY: inside the memory-mapped flash; volatile because the flash
-    // controller changes it behind the compiler's back.
-    LogTail::from_text((APS_LOG.base..APS_LOG.end()).map(|a| unsafe { core::ptr::read_volatile(a as *const u8) }))
 }
 
 fn reset_cause_name(c: u32) -> &'static str {

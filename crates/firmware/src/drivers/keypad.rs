@@ -20,7 +20,6 @@ pub fn next_press() -> Option<Key> {
     }
 }
 
-#[allow(dead_code)] // used by call handling and the provisioning run later
 pub fn off_hook() -> bool {
     cpu::read(BASE + reg::STATUS) & STATUS_OFF_HOOK != 0
 }

@@ -47,7 +47,6 @@ pub fn watchdog_kick() {
 }
 
 /// Requests a software reset (it happens at the next sleep).
-#[allow(dead_code)] // used by the provisioning run once it exists
 pub fn reset() {
     cpu::write(BASE + reg::RESET, sysctl::RESET_KEY);
 }

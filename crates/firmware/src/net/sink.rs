@@ -64,6 +64,23 @@ impl<const N: usize> Sink for KeepCrc<N> {
     }
 }
 
+/// Passes bytes on to `inner` and keeps their CRC-32 state (`!crc` at the end).
+pub struct Crc<'s, S: Sink> {
+    pub inner: &'s mut S,
+    pub crc: &'s mut u32,
+}
+
+impl<S: Sink> Sink for Crc<'_, S> {
+    fn expect_size(&mut self, size: u64) -> Result<(), SinkError> {
+        self.inner.expect_size(size)
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), SinkError> {
+        *self.crc = crc32_update(*self.crc, data);
+        self.inner.write(data)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ use super::clock::WallClock;
 use super::fetch::{self, Fetch, Outcome, Proto};
 use super::lease::{Lease, Outgoing};
 use super::resolve::{Resolved, Resolver};
-use super::sink::KeepCrc;
+use super::sink::{Crc, KeepCrc};
 use super::sip::{self, Seen};
 use super::storage::Storage;
 use crate::config::Config;
@@ -34,6 +34,7 @@ use core::fmt::Write;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use core::time::Duration;
 use heapless::String;
+use netclient::Sink;
 use netclient::sntp::{self, SntpClient};
 use smoltcp::iface::{Config as IfaceConfig, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::Device;
@@ -55,6 +56,14 @@ pub const KEY_NTP_FLAG: &[u8] = b"ntp.NTPFlag";
 pub const KEY_NTP_IP: &[u8] = b"ntp.NtpIP";
 pub const KEY_VENDOR_CLASS_FORMAT: &[u8] = b"net.DHCPVendorClassFormat";
 pub const KEY_VLAN: &[u8] = b"net.VLAN";
+
+/// Where the INF was found (the winning candidate of the search).
+pub struct FoundInf {
+    pub http: bool,
+    pub host: String<253>,
+    pub port: u16,
+    pub name: heapless::Vec<u8, 255>,
+}
 
 /// Who the phone is on the network.
 #[derive(Clone, Copy)]
@@ -97,6 +106,12 @@ pub struct Net {
     sink: KeepCrc<KEEP>,
     search: Option<InfSearch>,
     searched: bool,
+    /// Where the INF came from, until the firmware takes it.
+    found: Option<FoundInf>,
+    /// The fetch in progress is the provisioning run's.
+    run_fetch: bool,
+    run_crc: u32,
+    run_done: Option<(Outcome, bool)>,
     failure: Option<Message>,
     ntp: Ntp,
     ntp_server: Option<String<253>>,
@@ -208,6 +223,10 @@ impl Net {
             sink: KeepCrc::new(),
             search: None,
             searched: false,
+            found: None,
+            run_fetch: false,
+            run_crc: !0,
+            run_done: None,
             failure: None,
             ntp: Ntp::Off,
             ntp_server: None,
@@ -258,12 +277,36 @@ impl Net {
         self.sink.kept()
     }
 
-    pub fn poll(&mut self, now: u64, device: &mut impl Device, config: &Config, con: &mut impl Console) {
+    /// The INF, once the search found it (once): where from, and its bytes
+    /// (`None` when it was larger than [`KEEP`]).
+    pub fn take_inf(&mut self) -> Option<(FoundInf, Option<&[u8]>)> {
+        let f = self.found.take()?;
+        Some((f, self.sink.complete().then(|| self.sink.kept())))
+    }
+
+    /// Starts a fetch for the provisioning run; the bytes go to the sink
+    /// passed to `poll`, the end comes from [`Net::take_run_fetch`].
+    pub fn start_run_fetch(&mut self, now: u64, proto: Proto, host: &str, port: u16, name: &[u8]) {
+        let dns_id = self.random() as u16;
+        self.run_fetch = true;
+        self.run_crc = !0;
+        self.run_done = None;
+        self.fetch.start(now, proto, host, port, name, dns_id, &self.dns);
+    }
+
+    /// How the run's fetch ended: the outcome, and whether it was a server
+    /// error other than "not found".
+    pub fn take_run_fetch(&mut self) -> Option<(Outcome, bool)> {
+        self.run_done.take()
+    }
+
+    /// `run_sink`: where the bytes of a run fetch go (while one is running).
+    pub fn poll(&mut self, now: u64, device: &mut impl Device, config: &Config, con: &mut impl Console, run_sink: Option<&mut impl Sink>) {
         self.iface.poll(ts(now), device, &mut self.set);
         self.poll_dhcp(now, config, con);
         self.poll_sip(con);
         self.poll_dns_replies();
-        self.poll_fetch(now, con);
+        self.poll_fetch(now, con, run_sink);
         self.poll_search(now, config, con);
         self.poll_ntp(now, con);
         self.iface.poll(ts(now), device, &mut self.set);
@@ -337,6 +380,10 @@ impl Net {
     }
 
     fn start_search(&mut self, now: u64, config: &Config, con: &mut impl Console) {
+        if !config.aps_enabled() {
+            con.line(format_args!("aps: disabled (AutoprovisionFlag=0)"));
+            return;
+        }
         let reply = self.lease.reply();
         let pre = preconfig(config);
         let cands = source::candidates(&pre, reply.as_ref(), self.model, Mac(self.mac));
@@ -362,9 +409,17 @@ impl Net {
                 self.sink.reset();
                 self.fetch.start(now, proto_of(c.transport), &host, c.port, c.name.as_bytes(), dns_id, &self.dns);
             }
-            Step::Found(_) => {
+            Step::Found(i) => {
                 con.line(format_args!("aps: INF found ({} bytes)", self.sink.len()));
                 self.search = None;
+                let reply = self.lease.reply();
+                let pre = preconfig(config);
+                let cands = source::candidates(&pre, reply.as_ref(), self.model, Mac(self.mac));
+                if let Some(c) = cands.get(i) {
+                    let mut name = heapless::Vec::new();
+                    let _ = name.extend_from_slice(c.name.as_bytes());
+                    self.found = Some(FoundInf { http: c.transport == Transport::Http, host: host_text(c.host), port: c.port, name });
+                }
             }
             Step::Failed(msg) => {
                 con.line(format_args!("aps: {}", msg.text()));
@@ -374,7 +429,7 @@ impl Net {
         }
     }
 
-    fn poll_fetch(&mut self, now: u64, con: &mut impl Console) {
+    fn poll_fetch(&mut self, now: u64, con: &mut impl Console, run_sink: Option<&mut impl Sink>) {
         let socks = fetch::Sockets { tftp: self.h.tftp, tcp: self.h.tcp };
         let next_port = &mut self.next_port;
         let mut port = || {
@@ -382,12 +437,19 @@ impl Net {
             *next_port = if p >= 65000 { 49152 } else { p + 1 };
             p
         };
-        self.fetch.poll(now, &mut self.iface, &mut self.set, socks, self.h.dns, &mut self.sink, &mut port);
+        match run_sink {
+            Some(s) if self.run_fetch => {
+                let mut tee = Crc { inner: s, crc: &mut self.run_crc };
+                self.fetch.poll(now, &mut self.iface, &mut self.set, socks, self.h.dns, &mut tee, &mut port);
+            }
+            _ => self.fetch.poll(now, &mut self.iface, &mut self.set, socks, self.h.dns, &mut self.sink, &mut port),
+        }
         let Some(outcome) = self.fetch.take_outcome() else { return };
         let (proto, host, name) = (self.fetch.proto().name(), self.fetch.host(), Text(self.fetch.name()));
+        let crc = if self.run_fetch { !self.run_crc } else { self.sink.crc32() };
         let reported = match outcome {
             Outcome::Found { len } => {
-                con.line(format_args!("fetch: {proto} {host} {name} {len} bytes crc32={:08x}", self.sink.crc32()));
+                con.line(format_args!("fetch: {proto} {host} {name} {len} bytes crc32={crc:08x}"));
                 source::Outcome::Found
             }
             Outcome::NotFound => {
@@ -399,6 +461,11 @@ impl Net {
                 source::Outcome::Unreachable
             }
         };
+        if self.run_fetch {
+            self.run_fetch = false;
+            self.run_done = Some((outcome, self.fetch.detail == Some("server error")));
+            return;
+        }
         if let Some(s) = &mut self.search {
             s.report(ApsInstant::from_micros(now), reported);
         }

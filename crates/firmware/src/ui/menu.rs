@@ -5,7 +5,8 @@
 //!   entry, `cancel` or `menu` go back to idle.
 //! - entries, in list order: 1 `MAC address`, 2 `IP address` (`0.0.0.0`
 //!   until the network exists), 3 `Firmware` (model, version, build date,
-//!   slot), 4 `APS log` (its last five lines), 5 `Ring volume`, 6
+//!   slot), 4 `APS log` (its last five lines; `up` scrolls to older lines,
+//!   `down` back to newer ones, up to the last 32), 5 `Ring volume`, 6
 //!   `Decryption key` (view only).
 //! - in an entry: `cancel` or `ok` go back to the list; `menu` to idle.
 //! - `Ring volume`: `up`/`down` change the value within 1..9, `ok` saves it
@@ -69,11 +70,14 @@ pub struct Menu {
     open: Option<Item>,
     volume: u8,
     notice: Notice,
+    /// APS log: lines scrolled back from the newest, and how many there are.
+    scroll: usize,
+    log_len: usize,
 }
 
 impl Menu {
     pub fn new() -> Menu {
-        Menu { cursor: 0, open: None, volume: 0, notice: Notice::None }
+        Menu { cursor: 0, open: None, volume: 0, notice: Notice::None, scroll: 0, log_len: LOG_LINES }
     }
 
     pub fn open_item(&self) -> Option<Item> {
@@ -108,6 +112,10 @@ impl Menu {
                 Key::Cancel => self.open = None,
                 _ => {}
             },
+            Some(Item::ApsLog) if matches!(key, Key::Up | Key::Down) => {
+                let most = self.log_len.saturating_sub(ROWS - 1);
+                self.scroll = if key == Key::Up { (self.scroll + 1).min(most) } else { self.scroll.saturating_sub(1) };
+            }
             Some(_) => {
                 if matches!(key, Key::Ok | Key::Cancel) {
                     self.open = None;
@@ -121,7 +129,13 @@ impl Menu {
         let item = ITEMS[index];
         self.open = Some(item);
         self.volume = volume.clamp(RING_VOLUME_MIN, RING_VOLUME_MAX);
+        self.scroll = 0;
         (item == Item::ApsLog).then_some(Action::LoadApsLog)
+    }
+
+    /// The APS log was loaded with `lines` lines (bounds the scrolling).
+    pub fn log_loaded(&mut self, lines: usize) {
+        self.log_len = lines;
     }
 
     pub fn action_done(&mut self, ok: bool) {
@@ -164,7 +178,11 @@ impl Menu {
                 if view.aps_log.is_empty() {
                     f.set(2, b"(empty)");
                 }
-                for (i, line) in view.aps_log.lines().enumerate() {
+                let shown = ROWS - 1;
+                let count = view.aps_log.len();
+                let back = self.scroll.min(count.saturating_sub(shown));
+                let first = count.saturating_sub(shown + back);
+                for (i, line) in view.aps_log.lines().skip(first).take(shown).enumerate() {
                     f.set(i + 1, line);
                 }
             }
@@ -183,17 +201,26 @@ impl Default for Menu {
     }
 }
 
+/// How many of the newest APS log lines the menu can show.
+pub const LOG_LINES: usize = 32;
+
 /// The last lines of the APS log, cut to the LCD width.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct LogTail {
-    lines: [[u8; COLS]; ROWS - 1],
-    lens: [usize; ROWS - 1],
+    lines: [[u8; COLS]; LOG_LINES],
+    lens: [usize; LOG_LINES],
     count: usize,
 }
 
+impl Default for LogTail {
+    fn default() -> Self {
+        LogTail { lines: [[0; COLS]; LOG_LINES], lens: [0; LOG_LINES], count: 0 }
+    }
+}
+
 impl LogTail {
-    /// Keeps the last five non-empty lines of `text` (lines end with `\n`;
-    /// the text ends at the first `0xFF`, erased flash).
+    /// Keeps the last [`LOG_LINES`] non-empty lines of `text` (lines end
+    /// with `\n`; the text ends at the first `0xFF`, erased flash).
     pub fn from_text(text: impl Iterator<Item = u8>) -> LogTail {
         let mut t = LogTail::default();
         let mut cur = [0u8; COLS];
@@ -232,6 +259,10 @@ impl LogTail {
 
     pub fn is_empty(&self) -> bool {
         self.count == 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
     }
 
     pub fn lines(&self) -> impl Iterator<Item = &[u8]> {
@@ -308,11 +339,37 @@ mod tests {
     }
 
     #[test]
-    fn log_tail_keeps_last_five_lines() {
+    fn log_tail_keeps_the_last_lines_cut_to_the_width() {
         let text = b"a\r\n\nb\nc\nd\ne\nf0123456789012345678901234567\n\xFFg\n";
         let t = LogTail::from_text(text.iter().copied());
         let lines: Vec<&[u8]> = t.lines().collect();
-        assert_eq!(lines, [&b"b"[..], b"c", b"d", b"e", b"f01234567890123456789012"]);
+        assert_eq!(lines, [&b"a"[..], b"b", b"c", b"d", b"e", b"f01234567890123456789012"]);
         assert!(LogTail::from_text([0xFFu8; 4].into_iter()).is_empty());
+        let many: Vec<u8> = (0..40).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let t = LogTail::from_text(many.into_iter());
+        assert_eq!((t.len(), t.lines().next()), (LOG_LINES, Some(&b"line 8"[..])));
+    }
+
+    #[test]
+    fn aps_log_scrolls_with_up_and_down() {
+        let many: Vec<u8> = (0..8).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let log = LogTail::from_text(many.into_iter());
+        let mut ui = Ui::new(0);
+        ui.poll(10_000_000);
+        let rows = |ui: &Ui| {
+            let (id, config) = (id(), Config::new());
+            let mut f = Frame::blank();
+            ui.render(&View { id: &id, config: &config, ip: [0; 4], aps_log: &log, time: None }, &mut f);
+            (1..ROWS).map(|r| String::from_utf8_lossy(f.text(r)).into_owned()).collect::<Vec<_>>()
+        };
+        press(&mut ui, &[Key::Menu, Key::D4]);
+        ui.log_loaded(log.len());
+        assert_eq!(rows(&ui), ["line 3", "line 4", "line 5", "line 6", "line 7"]);
+        press(&mut ui, &[Key::Up, Key::Up]);
+        assert_eq!(rows(&ui)[0], "line 1");
+        press(&mut ui, &[Key::Up, Key::Up, Key::Up]);
+        assert_eq!(rows(&ui)[0], "line 0", "stops at the oldest");
+        press(&mut ui, &[Key::Down]);
+        assert_eq!(rows(&ui)[0], "line 1", "one line newer");
     }
 }

@@ -5,9 +5,11 @@
 //! - boot (2 s): model (`ST2030S`), `Firmware v2.74`, `Starting...`
 //! - idle: `DD/MM HH:MM` local time once SNTP gave it (`--/-- --:--`
 //!   before), the display name (`[sip] DisplayName1`) or else the MAC
-//!   (`00:90:96:A1:B1:C1`), the model; after a failed provisioning search,
-//!   lines 3–5 show the L2 error screen and the LED blinks red fast until
-//!   any key is pressed (L3)
+//!   (`00:90:96:A1:B1:C1`), the number (`[sip] TEL1Number`) or else the
+//!   model; during a provisioning run (L1) lines 3–4 read `Provisioning...`
+//!   / `Please Wait...`, keys are ignored and the LED blinks red fast; after
+//!   a failed search or run, lines 3–5 show the L2 error screen and the LED
+//!   blinks red fast until any key is pressed or the handset goes off-hook (L3)
 //! - menu: see `menu`
 //!
 //! Backlight: on from power-up until 30 s after the boot screen, and for
@@ -36,6 +38,8 @@ pub const LED_BOOTING: u32 = led::value(led::MODE_ON, led::COLOR_AMBER);
 pub const LED_IDLE: u32 = led::value(led::MODE_OFF, 0);
 /// The system LED while an L2 error is shown.
 pub const LED_ERROR: u32 = led::value(led::MODE_FAST_BLINK, led::COLOR_RED);
+/// The system LED during a provisioning run (L1).
+pub const LED_PROVISIONING: u32 = led::value(led::MODE_FAST_BLINK, led::COLOR_RED);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -59,12 +63,13 @@ pub struct Ui {
     boot_until: u64,
     backlight_until: u64,
     error: Option<Message>,
+    provisioning: bool,
 }
 
 impl Ui {
     pub fn new(now: u64) -> Ui {
         let boot_until = now + BOOT_SCREEN_US;
-        Ui { screen: Screen::Boot, boot_until, backlight_until: boot_until + BACKLIGHT_US, error: None }
+        Ui { screen: Screen::Boot, boot_until, backlight_until: boot_until + BACKLIGHT_US, error: None, provisioning: false }
     }
 
     pub fn screen(&self) -> Screen {
@@ -87,10 +92,30 @@ impl Ui {
         self.error
     }
 
+    /// L3: the handset went off-hook (or a call came): the error screen goes.
+    pub fn clear_error(&mut self) {
+        self.error = None;
+    }
+
+    /// L1: a provisioning run starts (the menu closes) or ends.
+    pub fn set_provisioning(&mut self, on: bool) {
+        self.provisioning = on;
+        if on {
+            self.error = None;
+            if let Screen::Menu(_) = self.screen {
+                self.screen = Screen::Idle;
+            }
+        }
+    }
+
+    pub fn provisioning(&self) -> bool {
+        self.provisioning
+    }
+
     /// A key went down. `volume` is the ring volume currently configured.
     pub fn key(&mut self, now: u64, key: Key, volume: u8) -> Option<Action> {
         self.backlight_until = self.backlight_until.max(now + BACKLIGHT_US);
-        if self.error.take().is_some() {
+        if self.provisioning || self.error.take().is_some() {
             return None;
         }
         match self.screen {
@@ -109,6 +134,13 @@ impl Ui {
         }
     }
 
+    /// The APS log the menu shows was loaded with `lines` lines.
+    pub fn log_loaded(&mut self, lines: usize) {
+        if let Screen::Menu(m) = &mut self.screen {
+            m.log_loaded(lines);
+        }
+    }
+
     /// Tells the menu how a requested action ended.
     pub fn action_done(&mut self, ok: bool) {
         if let Screen::Menu(m) = &mut self.screen {
@@ -121,7 +153,9 @@ impl Ui {
     }
 
     pub fn led(&self) -> u32 {
-        if self.screen == Screen::Boot {
+        if self.provisioning {
+            LED_PROVISIONING
+        } else if self.screen == Screen::Boot {
             LED_BOOTING
         } else if self.error.is_some() {
             LED_ERROR
@@ -155,8 +189,14 @@ impl Ui {
                     Some(name) => f.set(1, name),
                     None => f.setf(1, format_args!("{}", id.mac_colons())),
                 }
-                f.setf(2, format_args!("{}", id.model));
-                if let Some(e) = self.error {
+                match view.config.number() {
+                    Some(n) => f.set(2, n),
+                    None => f.setf(2, format_args!("{}", id.model)),
+                }
+                if self.provisioning {
+                    f.set(2, Message::Provisioning.text().as_bytes());
+                    f.set(3, Message::PleaseWait.text().as_bytes());
+                } else if let Some(e) = self.error {
                     for (line, text) in lcd::error_screen(e, id.version) {
                         f.set(usize::from(line) - 1, text.as_bytes());
                     }
@@ -207,6 +247,25 @@ mod tests {
         let mut f = Frame::blank();
         ui.render(&View { id: &id, config: &config, ip: [0; 4], aps_log: &log, time }, &mut f);
         assert_eq!(f.text(0), b"01/01 04:05");
+    }
+
+    #[test]
+    fn l1_provisioning_ignores_keys_then_l2_error_until_off_hook() {
+        let config = Config::new();
+        let mut ui = Ui::new(0);
+        ui.poll(BOOT_SCREEN_US);
+        ui.key(BOOT_SCREEN_US, Key::Menu, 5);
+        ui.set_provisioning(true);
+        assert_eq!((ui.screen(), ui.led()), (Screen::Idle, LED_PROVISIONING), "the menu closes");
+        let f = frame(&ui, &config);
+        assert_eq!([f.text(2), f.text(3)], [&b"Provisioning..."[..], b"Please Wait..."]);
+        assert_eq!(ui.key(BOOT_SCREEN_US + 1, Key::Menu, 5), None);
+        assert_eq!(ui.screen(), Screen::Idle, "keys are ignored");
+        ui.set_provisioning(false);
+        ui.show_error(Message::CorruptedConfig);
+        assert_eq!(frame(&ui, &config).text(2), b"Corrupted Config");
+        ui.clear_error();
+        assert_eq!((ui.led(), frame(&ui, &config).text(2)), (LED_IDLE, &b"ST2030S"[..]));
     }
 
     #[test]
