@@ -9,12 +9,18 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub struct Xvfb {
     child: Child,
     pub display: String,
+    // Window tests run one at a time: several X servers and phones at once on
+    // a loaded 2-core machine made windows fail to open in time.
+    _turn: MutexGuard<'static, ()>,
 }
+
+static TURN: Mutex<()> = Mutex::new(());
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -35,6 +41,7 @@ impl Xvfb {
         if !have("Xvfb") {
             return None;
         }
+        let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
         // Spread tests of parallel runs apart, then step past displays in use.
         let base = 300 + (std::process::id() % 500) * 4;
         for _ in 0..64 {
@@ -48,21 +55,35 @@ impl Xvfb {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("Xvfb starts");
-            let mut x = Xvfb { child, display: format!(":{n}") };
+            let mut child = child;
             let started = Instant::now();
-            while started.elapsed() < Duration::from_secs(10) {
-                if UnixStream::connect(format!("/tmp/.X11-unix/X{n}")).is_ok() {
-                    return Some(x);
+            while started.elapsed() < Duration::from_secs(20) {
+                if UnixStream::connect(format!("/tmp/.X11-unix/X{n}")).is_ok() && answers(&format!(":{n}")) {
+                    return Some(Xvfb { child, display: format!(":{n}"), _turn: turn });
                 }
-                if let Ok(Some(_)) = x.child.try_wait() {
+                if let Ok(Some(_)) = child.try_wait() {
                     break; // lost a race for this display: try the next
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let _ = x.child.kill();
+            let _ = child.kill();
+            let _ = child.wait();
         }
         panic!("no free X display found for Xvfb");
     }
+}
+
+/// Whether the X server on `display` answers a real X request (a listening
+/// socket alone did not mean it would accept clients yet).
+fn answers(display: &str) -> bool {
+    !have("xdotool")
+        || Command::new("xdotool")
+            .arg("getdisplaygeometry")
+            .env("DISPLAY", display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
 }
 
 impl Drop for Xvfb {
