@@ -13,6 +13,7 @@ mod paths;
 mod run;
 mod scenarios;
 mod ser;
+mod swarm;
 mod window_front;
 mod window_view;
 
@@ -44,6 +45,8 @@ enum Command {
     Ser(ser::SerCommand),
     /// Check a provisioning tree with the phone's own parsers (exit 1 on errors).
     Lint(lint::LintArgs),
+    /// Many phones against one provisioning server (load test), or `swarm merge`.
+    Swarm(swarm::SwarmArgs),
     /// Flash images saved by `st20xx run --flash`.
     #[command(subcommand)]
     Flash(flash_inspect::FlashCommand),
@@ -102,6 +105,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         Command::Ser(c) => ser::dispatch(c),
         Command::Lint(a) => lint::dispatch(a),
         Command::Flash(c) => flash_inspect::dispatch(c),
+        Command::Swarm(a) => swarm::dispatch(a),
         Command::Fw(FwCommand::Inspect { file }) => {
             print!("{}", fw::inspect_file(&file)?);
             Ok(ExitCode::SUCCESS)

@@ -1,7 +1,8 @@
 //! Machine benchmarks (plain std timing, `cargo bench -p machine`): cold
 //! create + boot, reboot in place, guest MIPS against raw unicorn, and host
 //! memory per phone. Uses the real boot ROM and firmware from `roms/` when
-//! present. Prints a table; asserts nothing about speed.
+//! present (or from `$ST20XX_ROMS`). Prints a table; asserts nothing about
+//! speed.
 
 use board::map::{SLOT_A, SRAM};
 use board::model::Hardware;
@@ -13,7 +14,8 @@ use unicorn_engine::unicorn_const::{Arch, Mode, Prot, TlbEntry, TlbType};
 use unicorn_engine::{ArmCpuModel, RegisterARM, Unicorn};
 
 fn roms() -> (Vec<u8>, Vec<u8>) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../roms");
+    // `$ST20XX_ROMS` (as `st20xx` reads it) pins the images, e.g. when comparing builds.
+    let dir = std::env::var_os("ST20XX_ROMS").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../roms"), PathBuf::from);
     let boot = std::fs::read(dir.join("boot.bin")).expect("roms/boot.bin (cargo xtask roms)");
     let app = std::fs::read_dir(&dir)
         .unwrap()

@@ -1,0 +1,382 @@
+//! The swarm's scheduler: many phones, a few cells, one clock.
+//!
+//! Conservative lookahead: every frame a cell hands a phone arrives one link
+//! latency `L` after it left the far end, and phones only meet the far end
+//! through frames. So once the earliest pending instant `t` is known, every
+//! phone due in the window `[t, t + L)` can run up to `t + L` on its own,
+//! in parallel on the worker threads, without missing anything. Then, on
+//! this thread, the frames they sent enter their cells in (time, phone
+//! index) order, the far ends answer, and the answers are queued for the
+//! phones at `time + L`. A heap (ordered set) of each phone's next instant
+//! picks the window; a phone that sleeps is not looked at.
+//!
+//! Virtual clock: windows follow each other at once (time jumps). Real
+//! clock: each window waits for the host clock to reach `t`.
+//!
+//! Guarantees: with the virtual clock and the built-in lab the result does
+//! not depend on the number of workers or on thread timing: the same config
+//! and seed give the same phases, outcomes and trace order. Only the `wall`
+//! part of the report (elapsed time, memory) differs between runs.
+
+use crate::bank::Delivery;
+use crate::cell::{Cell, Output};
+use crate::config::{PhoneSpec, SwarmConfig};
+use crate::phase::Stage;
+use crate::phone::Phone;
+use crate::report::{PhoneReport, Report, RunInfo, Wall};
+use crate::{SwarmError, mem};
+use lan::LabConfig;
+use machine::{Clock, ClockMode, Machine, MachineConfig};
+use rayon::prelude::*;
+use rom::Roms;
+use std::collections::{BTreeSet, HashMap};
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use trace::Record;
+
+/// Where the swarm's cables go.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // built once per run
+pub enum SwarmNet {
+    /// The built-in lab serving `dir`, one lab per cell.
+    Lab { dir: PathBuf, config: LabConfig },
+    /// A real network through the TAP device `name` (real clock only).
+    Tap { name: String },
+}
+
+impl SwarmNet {
+    fn describe(&self) -> String {
+        match self {
+            SwarmNet::Lab { dir, .. } => format!("lab={}", dir.display()),
+            SwarmNet::Tap { name } => format!("tap:{name}"),
+        }
+    }
+}
+
+/// The default DHCP pool of `lan::LabConfig` (100 addresses).
+const DEFAULT_POOL: (Ipv4Addr, Ipv4Addr) = (Ipv4Addr::new(10, 0, 0, 100), Ipv4Addr::new(10, 0, 0, 199));
+
+/// A lab configuration for the swarm: the default pool widened to
+/// 10.0.0.10–10.0.0.250 (241 phones per lab); a pool set on purpose is kept.
+pub fn swarm_lab_config(mut config: LabConfig) -> LabConfig {
+    if (config.dhcp.pool_start, config.dhcp.pool_end) == DEFAULT_POOL {
+        config.dhcp.pool_start = Ipv4Addr::new(10, 0, 0, 10);
+        config.dhcp.pool_end = Ipv4Addr::new(10, 0, 0, 250);
+    }
+    config
+}
+
+/// Phones per built-in lab by default: the lab's smoltcp interface keeps 8
+/// neighbour (ARP) entries (smoltcp's default `iface-neighbor-cache-count`),
+/// and with more clients in flight its entries thrash and transfers time out
+/// (measured: 30 phones on one lab, 8 provisioned, 22 `Server Unreachable`;
+/// 8 per lab, 30 of 30). Raise it with `phones_per_lab` once `lan` asks
+/// smoltcp for a bigger cache.
+pub const LAB_CLIENTS: usize = 8;
+
+/// Live counts for a progress display.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub now_us: u64,
+    pub elapsed: Duration,
+    pub phones: usize,
+    pub off: usize,
+    pub booted: usize,
+    pub dhcp: usize,
+    pub fetching: usize,
+    pub rebooting: usize,
+    pub provisioned: usize,
+    pub failed: usize,
+}
+
+/// Below this many due phones a window runs on the calling thread (handing
+/// one or two phones to the pool costs more than it saves).
+const PARALLEL_MIN: usize = 4;
+/// How often the progress callback runs, wall clock.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+pub struct Swarm {
+    cfg: SwarmConfig,
+    net: String,
+    phones: Vec<Mutex<Phone>>,
+    cells: Vec<Cell>,
+    /// (next instant, phone) for every phone with something to do.
+    due: BTreeSet<(u64, usize)>,
+    scheduled: Vec<Option<u64>>,
+    pool: rayon::ThreadPool,
+    workers: usize,
+    rss_start: Option<u64>,
+    rss_peak: Option<u64>,
+    build_time: Duration,
+}
+
+fn lock(p: &Mutex<Phone>) -> std::sync::MutexGuard<'_, Phone> {
+    // A phone is only ever locked by one thread at a time; a poisoned lock
+    // means a worker panicked, and the phone's state is still the last one.
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Swarm {
+    /// Builds every phone of `cfg`'s shard (factory flash from `roms`) and
+    /// the cells of `net`.
+    pub fn new(cfg: &SwarmConfig, roms: &Roms, net: &SwarmNet) -> Result<Swarm, SwarmError> {
+        let started = Instant::now();
+        let rss_start = mem::rss_bytes();
+        let specs = cfg.phones()?;
+        if specs.is_empty() {
+            return Err(SwarmError::NoPhones);
+        }
+        let workers = if cfg.workers == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { cfg.workers };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).thread_name(|i| format!("swarm-{i}")).build().map_err(|e| SwarmError::Workers(e.to_string()))?;
+
+        let (mut cells, per_cell) = match net {
+            SwarmNet::Tap { name } => {
+                if cfg.clock != ClockMode::Real {
+                    return Err(SwarmError::TapNeedsRealClock);
+                }
+                let cell = Cell::with_tap(name).map_err(|source| SwarmError::Tap { name: name.clone(), source })?;
+                (vec![cell], specs.len())
+            }
+            SwarmNet::Lab { dir, config } => {
+                config.validate()?;
+                let (a, b) = (u32::from(config.dhcp.pool_start), u32::from(config.dhcp.pool_end));
+                if b < a {
+                    return Err(SwarmError::EmptyPool(config.dhcp.pool_start, config.dhcp.pool_end));
+                }
+                let pool = (b - a + 1) as usize;
+                let per_cell = cfg.phones_per_lab.unwrap_or(LAB_CLIENTS).clamp(1, pool);
+                let n = specs.len().div_ceil(per_cell);
+                let cells = (0..n).map(|_| Cell::with_lab(config.clone(), dir)).collect::<Result<Vec<_>, _>>()?;
+                (cells, per_cell)
+            }
+        };
+
+        let boot_rom = roms.boot_rom()?;
+        let mut flashes: HashMap<board::model::Model, Vec<u8>> = HashMap::new();
+        for s in &specs {
+            if let std::collections::hash_map::Entry::Vacant(e) = flashes.entry(s.model) {
+                e.insert(rom::factory_flash(&roms.firmware(s.model)?));
+            }
+        }
+        let machines: Vec<Machine> = pool.install(|| {
+            specs
+                .par_iter()
+                .map(|s: &PhoneSpec| {
+                    let mc = MachineConfig { hardware: s.model.hardware, mac: s.mac, seed: s.seed, boot_rom: boot_rom.clone(), flash: flashes[&s.model].clone() };
+                    Machine::new(mc).map_err(|source| SwarmError::Machine { mac: trace::phone_id(s.mac), source })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        drop(flashes);
+
+        let mut phones = Vec::with_capacity(specs.len());
+        let mut due = BTreeSet::new();
+        let mut scheduled = Vec::with_capacity(specs.len());
+        for (i, (spec, machine)) in specs.into_iter().zip(machines).enumerate() {
+            let cell = i / per_cell;
+            let slot = cells[cell].add(i, spec.mac);
+            due.insert((spec.power_on_us, i));
+            scheduled.push(Some(spec.power_on_us));
+            phones.push(Mutex::new(Phone::new(spec, machine, cell, slot, cfg.keep_trace)));
+        }
+        let rss = mem::rss_bytes();
+        Ok(Swarm { cfg: cfg.clone(), net: net.describe(), phones, cells, due, scheduled, pool, workers, rss_start, rss_peak: rss, build_time: started.elapsed() })
+    }
+
+    pub fn len(&self) -> usize {
+        self.phones.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.phones.is_empty()
+    }
+
+    fn reschedule(&mut self, i: usize) {
+        let next = lock(&self.phones[i]).next_due();
+        if self.scheduled[i] != next {
+            if let Some(old) = self.scheduled[i] {
+                self.due.remove(&(old, i));
+            }
+            if let Some(t) = next {
+                self.due.insert((t, i));
+            }
+            self.scheduled[i] = next;
+        }
+    }
+
+    fn progress(&self, now_us: u64, elapsed: Duration) -> Progress {
+        let mut p = Progress { now_us, elapsed, phones: self.phones.len(), ..Progress::default() };
+        for ph in &self.phones {
+            match lock(ph).tracker.stage() {
+                Stage::Off => p.off += 1,
+                Stage::Booted => p.booted += 1,
+                Stage::Dhcp => p.dhcp += 1,
+                Stage::Fetching => p.fetching += 1,
+                Stage::Rebooting => p.rebooting += 1,
+                Stage::Provisioned => p.provisioned += 1,
+                Stage::Failed => p.failed += 1,
+            }
+        }
+        p
+    }
+
+    /// Runs the swarm until every phone is decided (and none is between a
+    /// reboot line and its boot) or the configured duration has passed.
+    /// `on_progress` is called about every 100 ms of wall time and once at
+    /// the end; `on_record`, when given, gets every trace record in
+    /// (time, phone index) order (needs `keep_trace`).
+    pub fn run(&mut self, on_progress: &mut dyn FnMut(&Progress), mut on_record: Option<&mut dyn FnMut(&Record)>) -> Report {
+        let started = Instant::now();
+        let clock = Clock::new(self.cfg.clock, 0);
+        let latency = self.cfg.latency_us.max(1);
+        let until = self.cfg.duration_us;
+        let mut last_progress = Instant::now();
+        let mut end_us = 0u64;
+        let mut settled = vec![false; self.phones.len()];
+        let mut n_settled = 0usize;
+        loop {
+            let t_phone = self.due.first().map(|&(t, _)| t);
+            let t_cell = self.cells.iter().filter_map(Cell::poll_at).min();
+            let Some(t) = [t_phone, t_cell].into_iter().flatten().min() else { break };
+            if t >= until {
+                end_us = until;
+                break;
+            }
+            clock.wait_until(t);
+            let end = (t + latency).min(until);
+            end_us = end;
+
+            let mut ready = Vec::new();
+            while let Some(&(pt, i)) = self.due.first() {
+                if pt >= end {
+                    break;
+                }
+                self.due.pop_first();
+                self.scheduled[i] = None;
+                ready.push(i);
+            }
+            let phones = &self.phones;
+            if ready.len() >= PARALLEL_MIN {
+                self.pool.install(|| ready.par_iter().for_each(|&i| lock(&phones[i]).run_until(end)));
+            } else {
+                ready.iter().for_each(|&i| lock(&phones[i]).run_until(end));
+            }
+
+            // Frames into the cells, in (time, phone) order; `ready` is sorted by (due, index), so sort.
+            let mut per_cell: Vec<Vec<(usize, u64, Vec<u8>)>> = vec![Vec::new(); self.cells.len()];
+            let mut records: Vec<(u64, usize, Record)> = Vec::new();
+            let mut sorted = ready.clone();
+            sorted.sort_unstable();
+            for &i in &sorted {
+                let mut p = lock(&self.phones[i]);
+                let (cell, slot) = (p.cell, p.slot);
+                per_cell[cell].extend(p.sent.drain(..).map(|(t, f)| (slot, t, f)));
+                if on_record.is_some() {
+                    records.extend(p.records.drain(..).map(|r| (r.t_us, i, r)));
+                }
+            }
+            let mut touched = sorted;
+            for (c, mut frames) in per_cell.into_iter().enumerate() {
+                let cell = &mut self.cells[c];
+                if frames.is_empty() && cell.poll_at().is_none_or(|p| p >= end) {
+                    continue;
+                }
+                frames.sort_by_key(|f| (f.1, cell.members[f.0]));
+                let mut out = Output::default();
+                cell.step(frames, end, &mut out);
+                for Delivery { phone, t_us, frame } in out.deliveries {
+                    let i = cell.members[phone];
+                    lock(&self.phones[i]).deliver(t_us + latency, frame);
+                    touched.push(i);
+                }
+                for (phone, r) in out.records {
+                    let i = cell.members[phone];
+                    touched.push(i);
+                    let mut p = lock(&self.phones[i]);
+                    if on_record.is_some() {
+                        records.push((r.t_us, i, r.clone()));
+                        p.tracker.observe(&r);
+                    } else {
+                        p.observe(r);
+                    }
+                }
+            }
+            touched.sort_unstable();
+            touched.dedup();
+            for i in touched {
+                self.reschedule(i);
+                let now_settled = {
+                    let p = lock(&self.phones[i]);
+                    p.tracker.is_decided() && !p.tracker.rebooting()
+                };
+                if now_settled != settled[i] {
+                    settled[i] = now_settled;
+                    if now_settled { n_settled += 1 } else { n_settled -= 1 }
+                }
+            }
+            if let Some(sink) = on_record.as_mut() {
+                records.sort_by_key(|r| (r.0, r.1));
+                for (_, _, r) in &records {
+                    sink(r);
+                }
+            }
+            if last_progress.elapsed() >= PROGRESS_EVERY {
+                last_progress = Instant::now();
+                self.rss_peak = self.rss_peak.max(mem::rss_bytes());
+                on_progress(&self.progress(end, started.elapsed()));
+            }
+            if n_settled == self.phones.len() {
+                break;
+            }
+        }
+        self.rss_peak = self.rss_peak.max(mem::rss_bytes());
+        for p in &self.phones {
+            lock(p).tracker.finish(end_us);
+        }
+        let elapsed = started.elapsed();
+        on_progress(&self.progress(end_us, elapsed));
+        self.report(end_us, elapsed)
+    }
+
+    fn report(&self, end_us: u64, elapsed: Duration) -> Report {
+        let per_phone: Vec<PhoneReport> = self.phones.iter().map(|p| PhoneReport::from_phone(&lock(p))).collect();
+        let (first, last) = (per_phone.first().map(|p| p.mac.clone()).unwrap_or_default(), per_phone.last().map(|p| p.mac.clone()).unwrap_or_default());
+        let run = RunInfo {
+            count: self.cfg.count,
+            shards: vec![format!("{}/{}", self.cfg.shard.index, self.cfg.shard.of)],
+            mix: self.cfg.mix.to_string(),
+            mac_first: first,
+            mac_last: last,
+            ramp_per_s: self.cfg.ramp_per_s,
+            duration_us: self.cfg.duration_us,
+            clock: match self.cfg.clock {
+                ClockMode::Virtual => "virtual".into(),
+                ClockMode::Real => "real".into(),
+            },
+            seed: self.cfg.seed,
+            net: self.net.clone(),
+            latency_us: self.cfg.latency_us,
+            cells: self.cells.len(),
+            end_us,
+        };
+        let n = per_phone.len() as u64;
+        let provisioned = per_phone.iter().filter(|p| p.outcome == crate::Outcome::Provisioned).count() as f64;
+        let grown = match (self.rss_start, self.rss_peak) {
+            (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+            _ => None,
+        };
+        let wall = Wall {
+            elapsed_s: elapsed.as_secs_f64(),
+            build_s: self.build_time.as_secs_f64(),
+            workers: self.workers,
+            rss_start_bytes: self.rss_start,
+            rss_peak_bytes: self.rss_peak,
+            rss_per_phone_bytes: grown.map(|g| g / n.max(1)),
+            provisioned_per_s: provisioned / elapsed.as_secs_f64().max(1e-9),
+            tap_errors: self.cells.iter().filter_map(Cell::tap_error).collect(),
+        };
+        Report::build(run, per_phone, vec![wall])
+    }
+}

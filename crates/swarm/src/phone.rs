@@ -1,0 +1,81 @@
+//! One phone of the swarm: its machine, the frames waiting for it, the
+//! frames it sent, and its phase tracker. Runs on any worker thread.
+//!
+//! Guarantees: [`Phone::run_until`] handles every event before `end` in time
+//! order (power-on, frames arriving, the machine's own deadlines) and none
+//! at or after it; the phone's time never goes back.
+
+use crate::config::PhoneSpec;
+use crate::phase::Tracker;
+use machine::Machine;
+use std::collections::VecDeque;
+use trace::Record;
+
+pub struct Phone {
+    pub spec: PhoneSpec,
+    machine: Machine,
+    powered: bool,
+    inbox: VecDeque<(u64, Vec<u8>)>,
+    /// Frames sent since the swarm last took them, with their time.
+    pub sent: Vec<(u64, Vec<u8>)>,
+    pub tracker: Tracker,
+    /// Records kept for a trace (only when asked).
+    pub records: Vec<Record>,
+    keep_records: bool,
+    /// Which cell, and the phone's index in that cell's bank.
+    pub cell: usize,
+    pub slot: usize,
+}
+
+impl Phone {
+    pub fn new(spec: PhoneSpec, machine: Machine, cell: usize, slot: usize, keep_records: bool) -> Phone {
+        Phone { spec, machine, powered: false, inbox: VecDeque::new(), sent: Vec::new(), tracker: Tracker::new(), records: Vec::new(), keep_records, cell, slot }
+    }
+
+    /// The next instant this phone has something to do.
+    pub fn next_due(&self) -> Option<u64> {
+        if !self.powered {
+            return Some(self.spec.power_on_us);
+        }
+        let inbox = self.inbox.front().map(|f| f.0);
+        [inbox, self.machine.poll_at()].into_iter().flatten().min()
+    }
+
+    /// A frame reaches the phone's NIC at `t_us` (kept until then).
+    pub fn deliver(&mut self, t_us: u64, frame: Vec<u8>) {
+        // Deliveries come in time order per phone; keep the queue sorted anyway.
+        let at = self.inbox.iter().rposition(|f| f.0 <= t_us).map_or(0, |i| i + 1);
+        self.inbox.insert(at, (t_us, frame));
+    }
+
+    /// Handles everything due before `end`.
+    pub fn run_until(&mut self, end: u64) {
+        while let Some(t) = self.next_due().filter(|&t| t < end) {
+            let t = t.max(self.machine.now());
+            if !self.powered {
+                self.machine.power_on(t);
+                self.powered = true;
+            }
+            while self.inbox.front().is_some_and(|f| f.0 <= t) {
+                let (_, frame) = self.inbox.pop_front().expect("front checked");
+                self.machine.nic_receive(t, &frame);
+            }
+            self.machine.run(t);
+            for r in self.machine.drain_trace() {
+                self.tracker.observe(&r);
+                if self.keep_records {
+                    self.records.push(r);
+                }
+            }
+            self.sent.extend(self.machine.nic_take_sent().into_iter().map(|f| (t, f)));
+        }
+    }
+
+    /// A record about this phone made elsewhere (the lab).
+    pub fn observe(&mut self, r: Record) {
+        self.tracker.observe(&r);
+        if self.keep_records {
+            self.records.push(r);
+        }
+    }
+}

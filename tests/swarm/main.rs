@@ -1,0 +1,166 @@
+//! The swarm end to end: real firmware from `roms/` (or `$ST20XX_ROMS`),
+//! built-in lab serving `assets/provisioning`, virtual clock, small counts.
+
+use rom::Roms;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use swarm::{Outcome, Report, Shard, Swarm, SwarmConfig, SwarmNet};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn roms_dir() -> PathBuf {
+    std::env::var_os("ST20XX_ROMS").map_or_else(|| repo().join("roms"), PathBuf::from)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("st20xx-swarm-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The lab of `assets/provisioning` (its lab.toml), with extra DHCP options and forced HTTP statuses.
+fn lab(options: &[&str], status: &[(&str, u16)]) -> SwarmNet {
+    let dir = repo().join("assets/provisioning");
+    let text = std::fs::read_to_string(dir.join("lab.toml")).unwrap();
+    let mut config = swarm::LabConfig::from_toml(&text).unwrap();
+    for o in options {
+        config.set_dhcp_arg(o).unwrap();
+    }
+    for (path, code) in status {
+        config.http.status.insert(path.to_string(), *code);
+    }
+    SwarmNet::Lab { dir, config: swarm::swarm_lab_config(config) }
+}
+
+fn run(cfg: &SwarmConfig, net: &SwarmNet) -> Report {
+    let roms = Roms::open(&roms_dir()).unwrap();
+    let mut s = Swarm::new(cfg, &roms, net).unwrap();
+    s.run(&mut |_| {}, None)
+}
+
+fn config(count: u64) -> SwarmConfig {
+    let mut cfg = SwarmConfig::new(count, board::model::Model::parse("ST2030S").unwrap());
+    cfg.duration_us = 120_000_000;
+    cfg.ramp_per_s = Some(200.0);
+    cfg.seed = 7;
+    cfg
+}
+
+fn ok_spans(r: &swarm::report::PhoneReport, phase: &str) -> usize {
+    r.phases.iter().filter(|s| s.phase == phase && s.ok).count()
+}
+
+/// Every phone leases an address and fetches its INF. Whether the run then
+/// provisions depends on the firmware in roms/: no phone may fail, and each
+/// is provisioned or still running its provisioning when the time is up.
+#[test]
+fn every_phone_gets_a_lease_and_its_inf_and_the_report_reads_back() {
+    let r = run(&config(30), &lab(&[], &[]));
+    assert_eq!(r.phones, 30);
+    assert_eq!(r.failed, 0, "{}", r.summary());
+    for p in &r.per_phone {
+        assert!(ok_spans(p, "dhcp") >= 1 && ok_spans(p, "inf") >= 1, "{}: {:?}", p.mac, p.phases);
+        assert!(matches!(p.outcome, Outcome::Provisioned | Outcome::Unfinished), "{p:?}");
+    }
+    assert!(r.phases["dhcp"].count >= 30, "one lease per phone at least (again after each reboot): {}", r.summary());
+    assert_eq!(r.provisioned + r.unfinished, 30);
+    let path = tmp("readback").join("report.json");
+    r.write(&path).unwrap();
+    assert_eq!(Report::read(&path).unwrap(), r);
+    let json = std::fs::read_to_string(&path).unwrap();
+    assert!(json.contains("\"phones\": 30,") && json.contains("\"failed\": 0,") && json.contains("\"provisioned\": "), "{json}");
+}
+
+/// Same seed, different worker counts: the same report but for wall-clock fields.
+#[test]
+fn the_same_seed_gives_the_same_report_on_any_number_of_workers() {
+    let mut one = config(24);
+    one.workers = 1;
+    let mut two = config(24);
+    two.workers = 2;
+    let net = lab(&[], &[]);
+    let (a, b) = (run(&one, &net), run(&two, &net));
+    assert_eq!(a.deterministic_part(), b.deterministic_part());
+    assert!(a.phases["dhcp"].count > 0);
+}
+
+/// Two shards merged count what one run of both ranges counts.
+#[test]
+fn merging_two_shards_equals_one_run_of_both() {
+    let net = lab(&[], &[]);
+    let whole = run(&config(20), &net);
+    let shards: Vec<Report> = (0..2)
+        .map(|i| {
+            let mut c = config(20);
+            c.shard = Shard { index: i, of: 2 };
+            c.ramp_per_s = None;
+            run(&c, &net)
+        })
+        .collect();
+    assert_eq!(shards[0].per_phone.last().unwrap().index + 1, shards[1].per_phone[0].index, "disjoint, adjacent MAC ranges");
+    let merged = Report::merge(shards).unwrap();
+    assert_eq!((merged.phones, merged.provisioned, merged.failed, merged.unfinished), (whole.phones, whole.provisioned, whole.failed, whole.unfinished));
+    assert_eq!(merged.failures, whole.failures);
+    let count = |r: &Report| r.phases.iter().map(|(k, p)| (k.clone(), p.count, p.failures)).collect::<Vec<_>>();
+    assert_eq!(count(&merged), count(&whole));
+    assert_eq!((merged.run.mac_first.as_str(), merged.run.mac_last.as_str()), ("009096000000", "009096000013"));
+}
+
+/// An HTTP server that answers 500 to the INF: every phone shows the LCD
+/// error, the report counts it, and the CLI exits non-zero.
+#[test]
+fn a_server_error_fails_every_phone_with_its_lcd_error_and_exit_1() {
+    let dir = tmp("http500");
+    let lab_file = dir.join("lab.toml");
+    std::fs::write(&lab_file, "[dhcp]\noptions = { 43 = \"http://prov.lab/ST2030S.inf\" }\n[http.status]\n\"/ST2030S.inf\" = 500\n").unwrap();
+    let report = dir.join("r.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_st20xx"))
+        .args(["swarm", "--count", "10", "--for", "5m", "--quiet", "--net"])
+        .arg(format!("lab={}", repo().join("assets/provisioning").display()))
+        .arg("--lab")
+        .arg(&lab_file)
+        .arg("--roms")
+        .arg(roms_dir())
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let r = Report::read(&report).unwrap();
+    assert_eq!(r.failed, 10, "{}", r.summary());
+    let (why, n) = r.failures.iter().next().unwrap();
+    assert_eq!(*n, 10);
+    assert!(aps::lcd::Message::ALL.iter().any(|m| m.is_error() && m.text() == why), "{why} is an LCD error text");
+    assert!(stdout.contains(why.as_str()), "{stdout}");
+    assert!(r.phases["inf"].failures == 10 && r.phases["inf"].retries > 0, "{}", r.summary());
+}
+
+#[test]
+fn merge_on_the_command_line_writes_the_combined_report() {
+    let dir = tmp("cli-merge");
+    let shard = |i: u32| {
+        let p = dir.join(format!("s{i}.json"));
+        let out = Command::new(env!("CARGO_BIN_EXE_st20xx"))
+            .args(["swarm", "--count", "6", "--for", "20s", "--quiet", "--max-fail", "6", "--shard", &format!("{i}/2"), "--net"])
+            .arg(format!("lab={}", repo().join("assets/provisioning").display()))
+            .arg("--roms")
+            .arg(roms_dir())
+            .arg("--report")
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        p
+    };
+    let (a, b) = (shard(0), shard(1));
+    let merged = dir.join("m.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_st20xx")).args(["swarm", "merge"]).arg(&a).arg(&b).arg("-o").arg(&merged).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m = Report::read(Path::new(&merged)).unwrap();
+    assert_eq!((m.phones, m.run.shards.clone()), (6, vec!["0/2".to_string(), "1/2".to_string()]));
+    let again = Command::new(env!("CARGO_BIN_EXE_st20xx")).args(["swarm", "merge"]).arg(&a).arg(&a).arg("-o").arg(dir.join("x.json")).output().unwrap();
+    assert!(!again.status.success(), "the same shard twice is refused");
+}
