@@ -57,8 +57,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for e in std::fs::read_dir(dir)? {
         let p = e?.path();
         if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "toml") {
+            // A scenario's served trees (overlays) are data, not scenarios.
+            if p.file_name().is_some_and(|n| n != "trees") {
+                walk(&p, out)?;
+            }
+        } else if p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != "lab.toml") {
             out.push(p);
         }
     }

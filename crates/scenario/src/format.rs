@@ -14,6 +14,24 @@
 //! seed = 0
 //! clock = "virtual"                # or "real"
 //! flash = "phone.bin"              # 8 MiB image, relative to this file; default factory flash
+//! [phone.config]                   # keys written into the flash's config store before power on
+//! "sip.DisplayName1" = "Alice"     # `section.key` = ISO-8859-1 text (or an integer)
+//!
+//! [net]                            # without it the phone has no network
+//! base = "demo"                    # the repo's assets/provisioning, or a dir relative to this file
+//! overlay = "trees/x"              # files that replace or add to the base (relative to this file)
+//! remove = ["melody/a.txt"]        # paths taken out of the served tree
+//! lab_file = "trees/x/lab.toml"    # default: the served tree's own lab.toml
+//! dhcp_options = ["43=http://prov.lab/ST2030S.inf"]   # as --dhcp-option (override the lab file)
+//! dhcp_file = "ST2030S.inf"        # as --dhcp-file
+//! dhcp_siaddr = "10.0.0.2"         # as --dhcp-siaddr
+//! loss = 0.0                       # as --loss (seeded by phone.seed)
+//! [net.http_status]                # force an HTTP status for a path
+//! "/ST2030S.inf" = 500
+//! [[net.mutate]]                   # damage a served file (after overlay and remove)
+//! path = "v2030SG.261127.2.75.zz"
+//! flip = 4096                      # invert the byte at this offset, and/or
+//! truncate = 1000                  # keep only the first N bytes
 //!
 //! [[step]]                         # one action, at a time:
 //! at = "0s"                        #   absolute, or "MARK+2s" after a marked step
@@ -44,6 +62,16 @@
 //! [[expect.log]]                   # a console line matching text/contains/regex
 //! [[expect.flash]]                 # flash operations: op, partition, count (default ≥ 1)
 //! [[expect.boots]]                 # boots in the window: count, causes = ["power_on", …]
+//! [[expect.serve]]                 # a lab `serve` record: path (exact; or contains/regex),
+//! path = "/ST2030S.inf"            #   proto ("http"/"tftp"), status, count (exactly N in
+//! status = 200                     #   the window; default at least one), from/to, never
+//! [[expect.dhcp]]                  # a lab `dhcp` record: msg, option (a code); its value
+//! msg = "discover"                 #   equals `hex` / `text`, or contains `contains_hex` /
+//! option = 60                      #   `contains_text`; no value key: the option is present
+//! text = "0107Thomson0206ST20300303SIP"
+//! [expect.requests]                # the served paths of the window, in order, equal `paths`
+//! paths = ["/ST2030S.inf", "boot", "/ST2030S.inf"]    # with boots = true, a boot is "boot"
+//! boots = true                     # (also [[expect.requests]] for several windows)
 //! ```
 //!
 //! A state `at` an instant is the state after everything at that instant: a
@@ -53,6 +81,7 @@
 //! Guarantees: a `Scenario` value is valid: its IDs are known, its marks are
 //! defined before use, its regexes compile, and every step has one action.
 
+pub use crate::netspec::{Base, Mutate, Net, OptionValue};
 use crate::script::Timed;
 use board::model::Model;
 use regex::Regex;
@@ -69,10 +98,15 @@ pub struct Scenario {
     /// CONFORMANCE.md IDs, all known.
     pub covers: Vec<String>,
     pub phone: Phone,
+    /// `[phone.config]`: keys (`section.key` → ISO-8859-1 value bytes)
+    /// written into the flash's config store before power on, sorted by key.
+    pub config: Vec<(String, Vec<u8>)>,
     pub steps: Vec<Step>,
     pub expects: Vec<Expect>,
     /// When the run stops; `None`: 1 s after the last time the file mentions.
     pub end: Option<TimeRef>,
+    /// The network the phone is plugged into; `None`: no network at all.
+    pub net: Option<Net>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,6 +217,14 @@ pub enum What {
     Log { text: Matcher },
     Flash { op: Option<FlashOp>, partition: Option<&'static str>, count: Option<u32> },
     Boots { count: Option<u32>, causes: Option<Vec<BootCause>> },
+    /// Lab `serve` records (file requests): path, and optionally protocol,
+    /// status and an exact count.
+    Serve { path: Matcher, proto: Option<String>, status: Option<u16>, count: Option<u32> },
+    /// A lab `dhcp` record: message type, and optionally one option's value.
+    Dhcp { msg: Option<String>, option: Option<(u8, Option<OptionValue>)> },
+    /// The served paths in the window, in order, equal `paths`; with
+    /// `boots`, each boot in the window is the entry `boot`.
+    Requests { paths: Vec<String>, boots: bool },
 }
 
 #[derive(Clone, Debug)]

@@ -11,7 +11,7 @@ use crate::time;
 use board::keys::Key;
 use board::model::Model;
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use toml::Spanned;
@@ -38,6 +38,7 @@ struct RawFile {
     step: Vec<Spanned<RawStep>>,
     #[serde(default)]
     expect: RawExpects,
+    net: Option<Spanned<net::RawNet>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -48,6 +49,8 @@ struct RawPhone {
     seed: Option<u64>,
     clock: Option<RawClock>,
     flash: Option<String>,
+    #[serde(default)]
+    config: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -104,6 +107,11 @@ struct RawExpects {
     flash: Vec<Spanned<RawFlash>>,
     #[serde(default)]
     boots: Vec<Spanned<RawBoots>>,
+    #[serde(default)]
+    serve: Vec<Spanned<net::RawServe>>,
+    #[serde(default)]
+    dhcp: Vec<Spanned<net::RawDhcp>>,
+    requests: Option<Spanned<net::OneOrMany>>,
 }
 
 /// Time keys shared by every expectation.
@@ -209,6 +217,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, LoadError> {
         None => Phone::default(),
         Some(p) => phone(p.get_ref(), path).map_err(|m| at_line(line_of(p.span().start), m))?,
     };
+    let config = match &raw.phone {
+        None => Vec::new(),
+        Some(p) => net::config(&p.get_ref().config).map_err(|m| at_line(line_of(p.span().start), m))?,
+    };
 
     let mut marks: HashSet<String> = HashSet::new();
     let mut steps = Vec::new();
@@ -254,11 +266,32 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, LoadError> {
     for (i, e) in raw.expect.boots.iter().enumerate() {
         add("boots", i, e.span(), boots(e.get_ref(), &marks))?;
     }
+    for (i, e) in raw.expect.serve.iter().enumerate() {
+        add("serve", i, e.span(), net::serve(e.get_ref(), &marks))?;
+    }
+    for (i, e) in raw.expect.dhcp.iter().enumerate() {
+        add("dhcp", i, e.span(), net::dhcp(e.get_ref(), &marks))?;
+    }
+    if let Some(r) = raw.expect.requests {
+        let span = r.span();
+        for (i, e) in r.into_inner().into_vec().iter().enumerate() {
+            add("requests", i, span.clone(), net::requests(e, &marks))?;
+        }
+    }
+
+    let net = match &raw.net {
+        None => None,
+        Some(n) => {
+            let dir = path.parent().unwrap_or(Path::new(""));
+            let table = line_of(n.span().start);
+            Some(net::net(n.get_ref(), dir, &line_of).map_err(|(line, m)| at_line(line.unwrap_or(table), m))?)
+        }
+    };
 
     // Report in file order, whatever the kind.
     expects.sort_by_key(|e| e.line);
     let name = raw.name.unwrap_or_else(|| path.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned()));
-    Ok(Scenario { name, path: path.to_path_buf(), description: raw.description.unwrap_or_default(), covers, phone, steps, expects, end })
+    Ok(Scenario { name, path: path.to_path_buf(), description: raw.description.unwrap_or_default(), covers, phone, config, steps, expects, end, net })
 }
 
 fn phone(p: &RawPhone, path: &Path) -> Result<Phone, String> {
@@ -443,5 +476,6 @@ fn partition(name: &str) -> Result<&'static str, String> {
     })
 }
 
+mod net;
 #[cfg(test)]
 mod tests;

@@ -1,16 +1,21 @@
 //! Runs a scenario on the emulator: builds the phone from `roms/` (factory
-//! flash, or the scenario's flash file), plays the steps on a
-//! `machine::Runner` and checks the expectations. Also the `Driver` over a
-//! `machine::Runner` that `st20xx run` uses.
+//! flash, or the scenario's flash file, with `[phone.config]` written into
+//! its config store), plugs it into the built-in lab when the scenario has a
+//! `[net]` (serving a tree built in a temporary directory, see `tree`),
+//! plays the steps on a `machine::Runner` and checks the expectations. Also
+//! the `Driver` over a `machine::Runner` that `st20xx run` uses.
 //!
 //! Guarantees: `run` never panics and always returns a report; anything that
-//! stops the run (missing ROMs, a bad flash file, a step that cannot happen)
-//! is its `error`.
+//! stops the run (missing ROMs, a bad flash file, a served tree that cannot
+//! be built, a step that cannot happen) is its `error`; the temporary tree
+//! is gone when `run` returns.
 
 use crate::expect::{self, Run};
 use crate::format::{Clock, Phone, Scenario};
 use crate::play::{self, Driver, Flow};
+use crate::preconfig;
 use crate::report::Report;
+use crate::tree::{self, Served};
 use crate::script::Input;
 use board::model::Model;
 use machine::{ClockMode, Control, Machine, MachineConfig, Runner};
@@ -27,6 +32,10 @@ pub enum RunError {
     Flash { path: PathBuf, msg: String },
     #[error("cannot build the phone: {0}")]
     Machine(#[from] machine::MachineError),
+    #[error("[phone.config]: cannot write the config store: {0}")]
+    Config(flashstore::Error),
+    #[error("[net]: {0}")]
+    Net(#[from] crate::tree::TreeError),
 }
 
 /// One emulated phone on its clock, as a `Driver`.
@@ -91,18 +100,33 @@ pub fn factory_flash(roms: &Roms, model: Model) -> Result<Vec<u8>, RunError> {
     Ok(rom::try_factory_flash(&roms.firmware(model)?)?)
 }
 
+/// The scenario's phone, plugged into its network; the served tree lives
+/// as long as the returned `Served`.
+fn phone(s: &Scenario, roms: &Roms) -> Result<(PhoneDriver, Option<Served>), RunError> {
+    let mut flash = match &s.phone.flash {
+        Some(p) => load_flash(p)?,
+        None => factory_flash(roms, s.phone.model)?,
+    };
+    preconfig::write_config(&mut flash, &s.config).map_err(RunError::Config)?;
+    let mut d = PhoneDriver::new(&s.phone, roms, flash)?;
+    let served = match &s.net {
+        None => None,
+        Some(net) => {
+            let served = tree::materialize(net)?;
+            d.runner_mut().set_network(Box::new(served.phone_net(net, s.phone.mac, s.phone.seed)?));
+            Some(served)
+        }
+    };
+    Ok((d, served))
+}
+
 /// Runs one scenario to its report.
 pub fn run(s: &Scenario, roms: &Roms) -> Report {
     let started = Instant::now();
     let mut report = Report { name: s.name.clone(), path: s.path.clone(), covers: s.covers.clone(), error: None, outcomes: vec![], end_us: 0, host_secs: 0.0, trace: vec![] };
-    let driver = match &s.phone.flash {
-        Some(p) => load_flash(p),
-        None => factory_flash(roms, s.phone.model),
-    }
-    .and_then(|flash| PhoneDriver::new(&s.phone, roms, flash));
-    match driver {
+    match phone(s, roms) {
         Err(e) => report.error = Some(e.to_string()),
-        Ok(mut d) => {
+        Ok((mut d, _served)) => {
             let played = play::play(s, &mut d);
             let run = Run { records: &played.records, marks: &played.marks, end_us: played.end_us };
             report.outcomes.push(expect::no_crash(&played.records));

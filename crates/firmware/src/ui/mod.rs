@@ -6,11 +6,15 @@
 //! - idle: `DD/MM HH:MM` local time once SNTP gave it (`--/-- --:--`
 //!   before), the display name (`[sip] DisplayName1`) or else the MAC
 //!   (`00:90:96:A1:B1:C1`), the number (`[sip] TEL1Number`) or else the
-//!   model; during a provisioning run (L1) lines 3–4 read `Provisioning...`
-//!   / `Please Wait...`, keys are ignored and the LED blinks red fast; after
-//!   a failed search or run, lines 3–5 show the L2 error screen and the LED
-//!   blinks red fast until any key is pressed or the handset goes off-hook (L3)
+//!   model; after a failed search or run, lines 3–5 show the L2 error screen
+//!   and the LED blinks red fast until any key is pressed or the handset
+//!   goes off-hook (L3)
 //! - menu: see `menu`
+//!
+//! During a provisioning run (L1), whatever screen is up (the boot screen
+//! too), lines 3–4 read `Provisioning...` / `Please Wait...`, keys are
+//! ignored (the menu closes when the run starts) and the LED blinks red
+//! fast; the screen underneath comes back when the run ends.
 //!
 //! Backlight: on from power-up until 30 s after the boot screen, and for
 //! 30 s after every key press. System LED: steady amber while booting, off
@@ -193,16 +197,19 @@ impl Ui {
                     Some(n) => f.set(2, n),
                     None => f.setf(2, format_args!("{}", id.model)),
                 }
-                if self.provisioning {
-                    f.set(2, Message::Provisioning.text().as_bytes());
-                    f.set(3, Message::PleaseWait.text().as_bytes());
-                } else if let Some(e) = self.error {
+                if let (false, Some(e)) = (self.provisioning, self.error) {
                     for (line, text) in lcd::error_screen(e, id.version) {
                         f.set(usize::from(line) - 1, text.as_bytes());
                     }
                 }
             }
             Screen::Menu(m) => m.render(view, f),
+        }
+        // L1: over whatever screen is up (a run often starts and ends
+        // during the boot screen).
+        if self.provisioning {
+            f.set(2, Message::Provisioning.text().as_bytes());
+            f.set(3, Message::PleaseWait.text().as_bytes());
         }
     }
 }
@@ -266,6 +273,43 @@ mod tests {
         assert_eq!(frame(&ui, &config).text(2), b"Corrupted Config");
         ui.clear_error();
         assert_eq!((ui.led(), frame(&ui, &config).text(2)), (LED_IDLE, &b"ST2030S"[..]));
+    }
+
+    #[test]
+    fn l1_provisioning_over_the_boot_screen_then_the_screen_underneath() {
+        let config = Config::new();
+        let mut ui = Ui::new(0);
+        ui.set_provisioning(true);
+        assert_eq!((ui.screen(), ui.led()), (Screen::Boot, LED_PROVISIONING));
+        let f = frame(&ui, &config);
+        assert_eq!(
+            [f.text(0), f.text(1), f.text(2), f.text(3)],
+            [&b"ST2030S"[..], b"Firmware v2.74", b"Provisioning...", b"Please Wait..."]
+        );
+        assert_eq!(ui.key(1_000, Key::Menu, 5), None);
+        ui.poll(BOOT_SCREEN_US);
+        assert_eq!(ui.screen(), Screen::Idle, "the boot screen still ends after 2 s");
+        let f = frame(&ui, &config);
+        assert_eq!([f.text(1), f.text(2), f.text(3)], [&b"00:90:96:A1:B1:C1"[..], b"Provisioning...", b"Please Wait..."]);
+        assert_eq!(ui.led(), LED_PROVISIONING);
+        ui.key(BOOT_SCREEN_US + 1, Key::Menu, 5);
+        assert_eq!(ui.screen(), Screen::Idle, "keys are ignored after the boot screen too");
+        ui.set_provisioning(false);
+        let f = frame(&ui, &config);
+        assert_eq!([f.text(2), f.text(3)], [&b"ST2030S"[..], b""], "the idle screen comes back");
+        assert_eq!(ui.led(), LED_IDLE);
+    }
+
+    #[test]
+    fn l1_run_ending_during_the_boot_screen_gives_the_boot_screen_back() {
+        let config = Config::new();
+        let mut ui = Ui::new(0);
+        ui.set_provisioning(true);
+        assert_eq!(frame(&ui, &config).text(2), b"Provisioning...");
+        ui.set_provisioning(false);
+        let f = frame(&ui, &config);
+        assert_eq!([f.text(2), f.text(3)], [&b"Starting..."[..], b""]);
+        assert_eq!(ui.led(), LED_BOOTING);
     }
 
     #[test]

@@ -170,3 +170,111 @@ fn crashes_always_fail() {
     assert!(!o.passed);
     assert_eq!(o.detail, "crashed at 11.500s: pc 0x0c001234: udf");
 }
+
+fn serve_ev(t: u64, proto: &str, path: &str, status: u16) -> Record {
+    rec(t, Event::Serve { proto: proto.into(), server: "10.0.0.1".into(), path: path.into(), status, bytes: 10, user_agent: None, vlan: None })
+}
+fn dhcp_ev(t: u64, msg: &str, opts: &[(&str, &str)]) -> Record {
+    rec(t, Event::Dhcp { msg: msg.into(), options: opts.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), vlan: None })
+}
+
+/// A provisioning run seen by the lab: DHCP, INF, firmware, a reboot, INF,
+/// a MAC .ser 404 and its .txt, one TFTP file.
+fn lab_trace() -> Vec<Record> {
+    vec![
+        rec(0, Event::Boot { cause: BootCause::PowerOn, image: "2.74".into() }),
+        dhcp_ev(50_000, "discover", &[("53", "01"), ("60", "3031303754686f6d736f6e"), ("77", "54686f6d736f6e2053543230333053")]),
+        dhcp_ev(50_000, "request", &[("53", "03"), ("77", "54686f6d736f6e2053543230333053")]),
+        serve_ev(51_000, "http", "/ST2030S.inf", 200),
+        serve_ev(100_000, "http", "/v2030SG.261127.2.75.zz", 200),
+        rec(600_000, Event::Boot { cause: BootCause::Software, image: "2.75".into() }),
+        serve_ev(650_000, "http", "/ST2030S.inf", 200),
+        serve_ev(700_000, "http", "/ST2030S_009096A1B1C1.ser", 404),
+        serve_ev(701_000, "http", "/ST2030S_009096A1B1C1.txt", 200),
+        serve_ev(900_000, "tftp", "melody/a.txt", 1),
+    ]
+}
+
+fn lab_outcomes(toml: &str) -> Vec<Outcome> {
+    let s = crate::parse::parse(toml, Path::new("t.toml")).unwrap();
+    let records = lab_trace();
+    let marks = HashMap::new();
+    let run = Run { records: &records, marks: &marks, end_us: 1_000_000 };
+    s.expects.iter().map(|e| check(e, &run)).collect()
+}
+
+fn lab_one(toml: &str) -> Outcome {
+    let mut o = lab_outcomes(toml);
+    assert_eq!(o.len(), 1);
+    o.pop().unwrap()
+}
+
+#[test]
+fn serve_records_match_on_path_proto_status_count_and_window() {
+    let pass = [
+        "path = \"/ST2030S.inf\"\ncount = 2",
+        "path = \"/ST2030S.inf\"\nto = \"0.1s\"\ncount = 1",
+        "regex = '_009096A1B1C1\\.ser$'\nstatus = 404",
+        "contains = \".zz\"\nproto = \"http\"\nstatus = 200",
+        "path = \"melody/a.txt\"\nproto = \"tftp\"\nstatus = 1",
+        "contains = \".zz\"\nfrom = \"0.2s\"\nnever = true",
+    ];
+    for p in pass {
+        let o = lab_one(&format!("[[expect.serve]]\n{p}\n"));
+        assert!(o.passed, "{p}: {}", o.detail);
+    }
+    let o = lab_one("[[expect.serve]]\npath = \"/ST2030S.inf\"\ncount = 1\n");
+    assert!(!o.passed);
+    assert!(o.detail.starts_with("2 matching request(s) in 0s..1s; served there: [0.051s http /ST2030S.inf 200] [0.100s http /v2030SG.261127.2.75.zz 200]"), "{}", o.detail);
+    assert_eq!(o.expected, "exactly 1× a request for \"/ST2030S.inf\"");
+    let o = lab_one("[[expect.serve]]\npath = \"/ST2030S.inf\"\nstatus = 500\nfrom = \"0.9s\"\n");
+    assert_eq!(o.detail, "0 matching request(s) in 900ms..1s; served there: [0.900s tftp melody/a.txt 1]");
+    let o = lab_one("[[expect.serve]]\nproto = \"tftp\"\ncontains = \"melody\"\nnever = true\n");
+    assert!(!o.passed && o.detail.starts_with("1 matching request(s)"), "{}", o.detail);
+}
+
+#[test]
+fn dhcp_records_match_on_message_and_option_bytes() {
+    let pass = [
+        "msg = \"discover\"",
+        "msg = \"request\"\noption = 77\ntext = \"Thomson ST2030S\"",
+        "msg = \"discover\"\noption = 60\nhex = \"3031303754686F6D736F6E\"",
+        "option = 60\ncontains_text = \"Thomson\"",
+        "option = 60\ncontains_hex = \"0x3037\"",
+        "msg = \"request\"\noption = 60\nnever = true",
+        "msg = \"inform\"\nnever = true",
+        "option = 77",
+    ];
+    for p in pass {
+        let o = lab_one(&format!("[[expect.dhcp]]\n{p}\n"));
+        assert!(o.passed, "{p}: {}", o.detail);
+    }
+    let o = lab_one("[[expect.dhcp]]\nmsg = \"request\"\noption = 60\ntext = \"0107Thomson\"\n");
+    assert!(!o.passed);
+    assert_eq!(o.detail, "no matching DHCP message in 0s..1s; the phone sent: [0.050s discover, option 60 \"0107Thomson\" (3031303754686f6d736f6e)] [0.050s request, no option 60]");
+    assert_eq!(o.expected, "a DHCP request with option 60 = \"0107Thomson\" (3031303754686f6d736f6e)");
+    let o = lab_one("[[expect.dhcp]]\noption = 77\ntext = \"Thomson ST2030\"\n");
+    assert!(!o.passed, "equal is not a prefix");
+    let o = lab_one("[[expect.dhcp]]\nmsg = \"discover\"\nnever = true\n");
+    assert_eq!((o.passed, o.detail.as_str()), (false, "the phone sent a matching discover at 0.050s"));
+    let o = lab_one("[[expect.dhcp]]\nmsg = \"discover\"\nfrom = \"0.1s\"\n");
+    assert_eq!(o.detail, "no matching DHCP message in 100ms..1s; the phone sent: none");
+}
+
+#[test]
+fn requests_compare_the_ordered_paths_and_show_the_difference() {
+    let all = r#"["/ST2030S.inf", "/v2030SG.261127.2.75.zz", "/ST2030S.inf", "/ST2030S_009096A1B1C1.ser", "/ST2030S_009096A1B1C1.txt", "melody/a.txt"]"#;
+    assert!(lab_one(&format!("[expect.requests]\npaths = {all}\n")).passed);
+    let with_boots = r#"["boot", "/ST2030S.inf", "/v2030SG.261127.2.75.zz", "boot", "/ST2030S.inf"]"#;
+    let o = lab_one(&format!("[expect.requests]\nboots = true\nto = \"0.65s\"\npaths = {with_boots}\n"));
+    assert!(o.passed, "{}", o.detail);
+    assert!(lab_one("[expect.requests]\npaths = []\nfrom = \"0.95s\"\n").passed);
+
+    let o = lab_one("[expect.requests]\nto = \"0.65s\"\npaths = [\"/ST2030S.inf\", \"/ST2030S.inf\"]\n");
+    assert!(!o.passed);
+    assert_eq!(o.detail, "3 request(s) in 0s..650ms: entry 2 is \"/v2030SG.261127.2.75.zz\" at 0.100s, expected \"/ST2030S.inf\"; from entry 1: [0.051s /ST2030S.inf] [0.100s /v2030SG.261127.2.75.zz] [0.650s /ST2030S.inf]");
+    let o = lab_one("[expect.requests]\nto = \"0.1s\"\npaths = [\"/ST2030S.inf\", \"/v2030SG.261127.2.75.zz\", \"boot\"]\n");
+    assert_eq!(o.detail, "2 request(s) in 0s..100ms: 1 fewer than expected, the first missing is entry 3 \"boot\"; from entry 1: [0.051s /ST2030S.inf] [0.100s /v2030SG.261127.2.75.zz]");
+    let o = lab_one("[expect.requests]\nfrom = \"0.7s\"\npaths = [\"/ST2030S_009096A1B1C1.ser\"]\n");
+    assert_eq!(o.detail, "3 request(s) in 700ms..1s: 2 more than expected, from entry 2 \"/ST2030S_009096A1B1C1.txt\" at 0.701s; from entry 1: [0.700s /ST2030S_009096A1B1C1.ser] [0.701s /ST2030S_009096A1B1C1.txt] [0.900s melody/a.txt]");
+}

@@ -1,6 +1,7 @@
 //! Parser tests: a full file, then one bad input per rule, checking the line.
 
 use super::*;
+use crate::format::OptionValue;
 
 fn p(text: &str) -> Result<Scenario, LoadError> {
     parse(text, Path::new("dir/test.toml"))
@@ -209,4 +210,140 @@ fn errors_display_file_and_line() {
     assert!(e.to_string().starts_with("dir/test.toml:1: step 1: `press`: unknown key `banana`"), "{e}");
     let e = load(Path::new("/nonexistent/x.toml")).unwrap_err();
     assert!(e.to_string().starts_with("/nonexistent/x.toml: "), "{e}");
+}
+
+/// Parses `text` as if it were `dir/test.toml` for a real directory `dir`.
+fn in_dir(dir: &Path, text: &str) -> Result<Scenario, LoadError> {
+    parse(text, &dir.join("test.toml"))
+}
+
+#[test]
+fn a_network_file() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("trees/x")).unwrap();
+    std::fs::write(d.path().join("trees/x/lab.toml"), "").unwrap();
+    let text = r#"
+[phone.config]
+"autoprovision.AutoprovisionHTTPServer" = "10.0.0.1"
+"sip.DisplayName1" = "Hélène"
+"sip.TEL1Number" = 2001
+
+[net]
+base = "demo"
+overlay = "trees/x"
+remove = ["melody/cwt_261127.txt"]
+lab_file = "trees/x/lab.toml"
+dhcp_options = ["43=http://prov.lab/ST2030S.inf"]
+dhcp_file = "ST2030S.inf"
+dhcp_siaddr = "10.0.0.2"
+loss = 0.25
+[net.http_status]
+"/ST2030S.inf" = 500
+[[net.mutate]]
+path = "v2030SG.261127.2.75.zz"
+flip = 4096
+truncate = 1000
+
+[[expect.serve]]
+path = "/ST2030S.inf"
+proto = "http"
+status = 200
+count = 1
+from = "0s"
+to = "30s"
+[[expect.dhcp]]
+msg = "discover"
+option = 60
+hex = "30 31 30 37"
+[[expect.dhcp]]
+option = 77
+contains_text = "ST2030"
+[[expect.dhcp]]
+msg = "request"
+[expect.requests]
+paths = ["/ST2030S.inf", "boot"]
+boots = true
+to = "2s"
+"#;
+    let s = in_dir(d.path(), text).unwrap();
+    assert_eq!(
+        s.config,
+        vec![
+            ("autoprovision.AutoprovisionHTTPServer".to_string(), b"10.0.0.1".to_vec()),
+            ("sip.DisplayName1".to_string(), b"H\xe9l\xe8ne".to_vec()),
+            ("sip.TEL1Number".to_string(), b"2001".to_vec()),
+        ]
+    );
+    let n = s.net.unwrap();
+    assert_eq!(n.base, crate::format::Base::Demo);
+    assert_eq!(n.overlay, Some(d.path().join("trees/x")));
+    assert_eq!(n.lab_file, Some(d.path().join("trees/x/lab.toml")));
+    assert_eq!((n.remove, n.dhcp_options), (vec!["melody/cwt_261127.txt".to_string()], vec!["43=http://prov.lab/ST2030S.inf".to_string()]));
+    assert_eq!((n.dhcp_file.as_deref(), n.dhcp_siaddr, n.loss), (Some("ST2030S.inf"), Some([10, 0, 0, 2].into()), 0.25));
+    assert_eq!(n.http_status["/ST2030S.inf"], 500);
+    assert_eq!(n.mutate, vec![crate::format::Mutate { line: 18, path: "v2030SG.261127.2.75.zz".into(), flip: Some(4096), truncate: Some(1000) }]);
+    let labels: Vec<&str> = s.expects.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["serve #1", "dhcp #1", "dhcp #2", "dhcp #3", "requests #1"]);
+    assert!(matches!(&s.expects[0].what, What::Serve { path: Matcher::Exact(p), proto: Some(h), status: Some(200), count: Some(1) } if p == "/ST2030S.inf" && h == "http"));
+    assert!(matches!(&s.expects[1].what, What::Dhcp { msg: Some(m), option: Some((60, Some(OptionValue::Equals(v)))) } if m == "discover" && v == b"0107"));
+    assert!(matches!(&s.expects[2].what, What::Dhcp { msg: None, option: Some((77, Some(OptionValue::Contains(v)))) } if v == b"ST2030"));
+    assert!(matches!(&s.expects[3].what, What::Dhcp { msg: Some(_), option: None }));
+    assert!(matches!(&s.expects[4].what, What::Requests { paths, boots: true } if paths.len() == 2));
+    assert_eq!(s.expects[4].window, Window::Between(None, Some(TimeRef::Abs(2_000_000))));
+}
+
+#[test]
+fn several_request_windows_and_a_base_directory() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join("tree")).unwrap();
+    let s = in_dir(d.path(), "[net]\nbase = \"tree\"\n[[expect.requests]]\npaths = []\nto = \"1s\"\n[[expect.requests]]\npaths = [\"a\"]\nfrom = \"1s\"\n").unwrap();
+    assert_eq!(s.net.unwrap().base, crate::format::Base::Dir(d.path().join("tree")));
+    let labels: Vec<&str> = s.expects.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["requests #1", "requests #2"]);
+    assert!(p("").unwrap().net.is_none());
+}
+
+#[test]
+fn bad_network_values_name_their_line() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("file"), "").unwrap();
+    let cases: &[(&str, usize, &str)] = &[
+        ("\n[net]\nbase = \"demo\"\nbogus = 1\n", 4, "unknown field `bogus`"),
+        ("[net]\noverlay = \"x\"\n", 1, "missing field `base`"),
+        ("\n[net]\nbase = \"nowhere\"\n", 2, "net.base `nowhere`: "),
+        ("[net]\nbase = \"file\"\n", 1, "is not a directory"),
+        ("[net]\nbase = \"demo\"\noverlay = \"gone\"\n", 1, "net.overlay `gone`"),
+        ("[net]\nbase = \"demo\"\nlab_file = \"gone.toml\"\n", 1, "net.lab_file `gone.toml`: no such file"),
+        ("[net]\nbase = \"demo\"\nremove = [\"../x\"]\n", 1, "net.remove `../x`: must stay inside"),
+        ("[net]\nbase = \"demo\"\ndhcp_options = [\"150=prov.lab\"]\n", 1, "net.dhcp_options `150=prov.lab`"),
+        ("[net]\nbase = \"demo\"\ndhcp_siaddr = \"prov.lab\"\n", 1, "net.dhcp_siaddr `prov.lab`"),
+        ("[net]\nbase = \"demo\"\nloss = 1.5\n", 1, "net.loss 1.5"),
+        ("[net]\nbase = \"demo\"\n[net.http_status]\n\"ST2030S.inf\" = 500\n", 1, "HTTP paths start with `/`"),
+        ("[net]\nbase = \"demo\"\n[net.http_status]\n\"/a\" = 99\n", 1, "100..=599"),
+        ("[net]\nbase = \"demo\"\n\n[[net.mutate]]\npath = \"a\"\n", 4, "net.mutate #1: give `flip`, `truncate`"),
+        ("[net]\nbase = \"demo\"\n[[net.mutate]]\npath = \"a/../../b\"\nflip = 1\n", 3, "must stay inside"),
+        ("[phone.config]\nnodot = \"1\"\n", 1, "a key is `section.key`"),
+        ("[phone.config]\n\"a.b\" = \"€\"\n", 1, "not ISO-8859-1"),
+        ("[phone.config]\n\"a.b\" = \"1\"\n\"A.B\" = \"2\"\n", 1, "given twice"),
+        ("[phone.config]\n\"a.b\" = 1.5\n", 1, "phone.config `a.b`: a value is text, an integer or a boolean"),
+        ("\n[[expect.serve]]\nstatus = 200\n", 2, "expect.serve #1: give one of `path`"),
+        ("[[expect.serve]]\npath = \"/a\"\nnever = true\ncount = 1\n", 1, "exclude each other"),
+        ("[[expect.serve]]\npath = \"/a\"\nproto = \"ftp\"\n", 1, "`proto` `ftp`"),
+        ("[[expect.serve]]\npath = \"/a\"\nat = \"1s\"\n", 3, "unknown field `at`"),
+        ("[[expect.dhcp]]\nmsg = \"offer\"\n", 1, "`msg` `offer`"),
+        ("[[expect.dhcp]]\ntext = \"x\"\n", 1, "needs `option`"),
+        ("[[expect.dhcp]]\noption = 60\nhex = \"3\"\n", 1, "`hex` `3`: not hex"),
+        ("[[expect.dhcp]]\noption = 60\nhex = \"30\"\ntext = \"0\"\n", 1, "only one of"),
+        ("[[expect.dhcp]]\noption = 0\n", 1, "1..=254"),
+        ("[expect.requests]\npaths = [\"\"]\n", 1, "an empty path"),
+        ("[expect.requests]\npaths = [\"/a\"]\nfrom = \"2s\"\nto = \"1s\"\n", 1, "is after `to`"),
+    ];
+    for (text, want_line, want_msg) in cases {
+        let (line, msg) = match in_dir(d.path(), text) {
+            Err(LoadError::Parse { line, msg, .. }) => (line, msg),
+            other => panic!("{text:?}: {other:?}"),
+        };
+        assert!(msg.contains(want_msg), "{text:?}: {msg:?} lacks {want_msg:?}");
+        assert_eq!(line, *want_line, "{text:?}: {msg}");
+    }
 }
