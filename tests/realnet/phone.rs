@@ -7,8 +7,6 @@
 //! `run` returns, whatever happened, so the next run can attach tap0.
 
 use crate::netlab::{Lab, Ns};
-use board::map::{CONFIG, FLASH, FLASH_SECTOR};
-use flashstore::{Nor, NorError, Op, Store};
 use rom::{Model, Roms};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -21,45 +19,16 @@ pub fn roms_dir() -> PathBuf {
     std::env::var_os("ST20XX_ROMS").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("roms"), PathBuf::from)
 }
 
-/// A whole flash image as NOR flash (addresses are CPU addresses).
-struct Image(Vec<u8>);
-
-impl Image {
-    fn range(&self, addr: u32, len: usize) -> Result<std::ops::Range<usize>, NorError> {
-        let at = addr.checked_sub(FLASH.base).ok_or(NorError::Refused)? as usize;
-        (at + len <= self.0.len()).then_some(at..at + len).ok_or(NorError::Refused)
-    }
-}
-
-impl Nor for Image {
-    fn read(&self, addr: u32, buf: &mut [u8]) {
-        match self.range(addr, buf.len()) {
-            Ok(r) => buf.copy_from_slice(&self.0[r]),
-            Err(_) => buf.fill(0xff),
-        }
-    }
-    fn erase_sector(&mut self, addr: u32) -> Result<(), NorError> {
-        let r = self.range(addr, FLASH_SECTOR as usize)?;
-        self.0[r].fill(0xff);
-        Ok(())
-    }
-    fn program(&mut self, addr: u32, data: &[u8]) -> Result<(), NorError> {
-        let r = self.range(addr, data.len())?;
-        self.0[r].iter_mut().zip(data).for_each(|(f, d)| *f &= d);
-        Ok(())
-    }
-}
-
 /// A factory ST2030S flash with `config` preset in its config store; the
 /// firmware's defaults still answer for every other key.
 pub fn flash_with(config: &[(&str, &str)]) -> Vec<u8> {
     let dir = roms_dir();
     let roms = Roms::open(&dir).unwrap_or_else(|e| panic!("{}: {e} (build it with `cargo xtask roms`)", dir.display()));
     let app = roms.firmware(Model::parse("ST2030S").unwrap()).expect("the ST2030S image");
-    let mut img = Image(rom::factory_flash(&app));
-    let mut store: Store = Store::open(&img, CONFIG.base);
-    store.set_many(&mut img, config.iter().map(|(k, v)| Op::Set(k.as_bytes(), v.as_bytes()))).expect("config fits");
-    img.0
+    let mut flash = rom::factory_flash(&app);
+    let keys: Vec<(String, Vec<u8>)> = config.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
+    scenario::preconfig::write_config(&mut flash, &keys).expect("config fits");
+    flash
 }
 
 /// What one phone run printed.
