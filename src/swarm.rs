@@ -103,6 +103,12 @@ struct RunArgs {
     /// At most this many phones per built-in lab (default 8: the lab keeps 8 ARP entries).
     #[arg(long, value_name = "N")]
     phones_per_lab: Option<usize>,
+    /// Keep settled phones' translated code (default: give it back; for measuring the saving).
+    #[arg(long)]
+    no_trim: bool,
+    /// Stop the built-in lab's HTTP server at this emulated time (e.g. 20s): TCP port 80 is dropped from then on.
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    http_stop_at: Option<u64>,
     /// The roms/ directory (default: found beside the executable).
     #[arg(long)]
     roms: Option<PathBuf>,
@@ -154,6 +160,11 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     cfg.latency_us = a.latency_us;
     cfg.keep_trace = a.trace.is_some();
     cfg.phones_per_lab = a.phones_per_lab;
+    cfg.trim_settled = !a.no_trim;
+    cfg.http_stop_us = a.http_stop_at;
+    if a.http_stop_at.is_some() && a.net.needs_real_clock() {
+        bail!("--http-stop-at stops the built-in lab's HTTP; with `{}` stop the real server instead", a.net);
+    }
 
     let dir = crate::paths::roms_dir(a.roms.as_deref());
     let roms = Roms::open(&dir).with_context(|| format!("cannot open the ROMs in {}", dir.display()))?;

@@ -167,3 +167,47 @@ fn merge_on_the_command_line_writes_the_combined_report() {
     let again = Command::new(env!("CARGO_BIN_EXE_st20xx")).args(["swarm", "merge"]).arg(&a).arg(&a).arg("-o").arg(dir.join("x.json")).output().unwrap();
     assert!(!again.status.success(), "the same shard twice is refused");
 }
+
+/// The lab's HTTP server goes away mid-run (300 ms in, while the phones
+/// download their firmware): the phones fail by their LCD error, the run
+/// does not hang until `--for`, the summary names the error and the CLI
+/// exits 1. Stopped after every phone is done, nothing changes.
+#[test]
+fn the_http_server_stopping_mid_run_fails_phones_by_lcd_error_without_hanging() {
+    let dir = tmp("httpstop");
+    let report = dir.join("r.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_st20xx"))
+        .args(["swarm", "--count", "16", "--for", "10m", "--quiet", "--http-stop-at", "300ms", "--roms"])
+        .arg(roms_dir())
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let r = Report::read(&report).unwrap();
+    assert_eq!((r.failed, r.unfinished), (16, 0), "{}", r.summary());
+    assert!(r.run.end_us < 600_000_000, "decided before --for ran out: {}", r.summary());
+    for (why, n) in &r.failures {
+        assert!(aps::lcd::Message::ALL.iter().any(|m| m.is_error() && m.text() == why), "{why} is an LCD error text");
+        assert!(stdout.contains(&format!("{n} × {why}")), "{stdout}");
+    }
+    for p in &r.per_phone {
+        assert!(ok_spans(p, "inf") >= 1 && p.fetched >= 1, "the INF came before the stop: {p:?}");
+    }
+
+    let mut late = config(8);
+    late.http_stop_us = Some(100_000_000);
+    let r = run(&late, &lab(&[], &[]));
+    assert_eq!(r.provisioned, 8, "a stop after the run changes nothing: {}", r.summary());
+}
+
+/// Trimming settled phones changes nothing the phones do.
+#[test]
+fn trimming_settled_phones_keeps_the_report() {
+    let net = lab(&[], &[]);
+    let mut kept = config(8);
+    kept.trim_settled = false;
+    let (a, b) = (run(&config(8), &net), run(&kept, &net));
+    assert_eq!(a.deterministic_part(), b.deterministic_part());
+}

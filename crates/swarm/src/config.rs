@@ -150,6 +150,12 @@ pub struct SwarmConfig {
     pub keep_trace: bool,
     /// At most this many phones per built-in lab (`None`: [`crate::engine::LAB_CLIENTS`]; never more than its DHCP pool).
     pub phones_per_lab: Option<usize>,
+    /// Give back a phone's translated code ([`machine::Machine::trim`]) once
+    /// it is decided and not rebooting (default on; off to measure the saving).
+    pub trim_settled: bool,
+    /// From this emulated µs on, the built-in lab's HTTP server is gone: every
+    /// TCP segment to or from port 80 is dropped (`None`: never).
+    pub http_stop_us: Option<u64>,
 }
 
 impl SwarmConfig {
@@ -169,6 +175,8 @@ impl SwarmConfig {
             workers: 0,
             keep_trace: false,
             phones_per_lab: None,
+            trim_settled: true,
+            http_stop_us: None,
         }
     }
 

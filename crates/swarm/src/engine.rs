@@ -112,6 +112,11 @@ pub struct Swarm {
     build_time: Duration,
 }
 
+/// Whether a frame at `t_us` is HTTP after the lab's HTTP server stopped at `stop`.
+fn http_gone(stop: Option<u64>, t_us: u64, frame: &[u8]) -> bool {
+    stop.is_some_and(|s| t_us >= s) && crate::cut::is_http(frame)
+}
+
 fn lock(p: &Mutex<Phone>) -> std::sync::MutexGuard<'_, Phone> {
     // A phone is only ever locked by one thread at a time; a poisoned lock
     // means a worker panicked, and the phone's state is still the last one.
@@ -272,7 +277,8 @@ impl Swarm {
             for &i in &sorted {
                 let mut p = lock(&self.phones[i]);
                 let (cell, slot) = (p.cell, p.slot);
-                per_cell[cell].extend(p.sent.drain(..).map(|(t, f)| (slot, t, f)));
+                let stop = self.cfg.http_stop_us;
+                per_cell[cell].extend(p.sent.drain(..).filter(|(t, f)| !http_gone(stop, *t, f)).map(|(t, f)| (slot, t, f)));
                 if on_record.is_some() {
                     records.extend(p.records.drain(..).map(|r| (r.t_us, i, r)));
                 }
@@ -287,6 +293,9 @@ impl Swarm {
                 let mut out = Output::default();
                 cell.step(frames, end, &mut out);
                 for Delivery { phone, t_us, frame } in out.deliveries {
+                    if http_gone(self.cfg.http_stop_us, t_us, &frame) {
+                        continue;
+                    }
                     let i = cell.members[phone];
                     lock(&self.phones[i]).deliver(t_us + latency, frame);
                     touched.push(i);
@@ -313,6 +322,11 @@ impl Swarm {
                 };
                 if now_settled != settled[i] {
                     settled[i] = now_settled;
+                    // Once per settling: a settled phone still answers ARP, and
+                    // trimming on every frame would re-translate that code each time.
+                    if now_settled && self.cfg.trim_settled {
+                        lock(&self.phones[i]).trim();
+                    }
                     if now_settled { n_settled += 1 } else { n_settled -= 1 }
                 }
             }

@@ -9,10 +9,12 @@
 //! - [`report`]: the JSON report (schema in its module doc), merge, summary.
 //! - [`plot`]: provisioned-over-time and phase percentiles (SVG or PNG).
 //! - [`cell`], [`bank`]: one far end (lab or TAP) and its phones' ports.
+//! - [`cut`]: which frames vanish when the lab's HTTP server stops mid-run.
 
 pub mod bank;
 pub mod cell;
 pub mod config;
+pub mod cut;
 pub mod engine;
 mod error;
 pub mod mem;

@@ -102,6 +102,9 @@ pub struct Tracker {
     /// HTTP/TFTP requests the lab answered for this phone, and their bytes.
     pub requests: u32,
     pub bytes: u64,
+    /// Files the phone itself says it fetched whole (`fetch: … N bytes`):
+    /// the request count seen from the phone's side, also against a real server.
+    pub fetched: u32,
 }
 
 /// The L2 error message shown as `text` on LCD line 3, if it is one.
@@ -233,7 +236,9 @@ impl Tracker {
         } else if line.contains("INF found") {
             self.close("inf", t, true);
         } else if let Some(rest) = line.strip_prefix("fetch: ") {
-            if !rest.contains(" bytes") {
+            if rest.contains(" bytes") {
+                self.fetched += 1;
+            } else {
                 let innermost = self.open.iter().rev().find(|(p, _)| p == "inf" || p.starts_with("file:")).map(|(p, _)| p.clone());
                 if let Some(p) = innermost {
                     self.retry(&p);
@@ -331,6 +336,7 @@ mod tests {
         assert_eq!(tr.retries["dhcp"], 1);
         assert_eq!(span(&tr, "inf"), Some((2_061_600, 2_100_000, true)));
         assert_eq!(tr.retries["inf"], 1);
+        assert_eq!(tr.fetched, 1, "only the `N bytes` fetch line counts");
         assert_eq!(span(&tr, "file:Firmware"), Some((2_200_000, 3_000_000, true)));
         assert_eq!(span(&tr, "fw_write"), Some((3_000_000, 4_000_000, true)));
         assert_eq!(span(&tr, "reboot"), Some((4_000_000, 4_100_000, true)));

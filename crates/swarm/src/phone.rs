@@ -71,6 +71,12 @@ impl Phone {
         }
     }
 
+    /// Gives back the machine's translated code; whether memory was given back.
+    pub fn trim(&mut self) -> bool {
+        // A failed trim leaves the code cache as it was: nothing to undo.
+        self.machine.trim().unwrap_or(false)
+    }
+
     /// A record about this phone made elsewhere (the lab).
     pub fn observe(&mut self, r: Record) {
         self.tracker.observe(&r);

@@ -18,7 +18,7 @@
 //! - `run`: what was run (count, shards, mix, MAC range, ramp, duration,
 //!   clock, seed, net, latency, cells, `end_us` the emulated stop time).
 //! - `per_phone`: `[{index, mac, model, outcome, error, power_on_us,
-//!   decided_us, retries, requests, bytes, phases: [{phase, start_us,
+//!   decided_us, retries, requests, bytes, fetched, phases: [{phase, start_us,
 //!   end_us, ok}]}]`, by index.
 //! - `wall`: one entry per process (shard): elapsed and build seconds,
 //!   workers, resident memory at start / peak / per phone, provisioned
@@ -49,6 +49,9 @@ pub struct PhoneReport {
     pub retries: BTreeMap<String, u32>,
     pub requests: u32,
     pub bytes: u64,
+    /// Whole files the phone reported fetching (its side of `requests`).
+    #[serde(default)]
+    pub fetched: u32,
     pub phases: Vec<Span>,
 }
 
@@ -70,6 +73,7 @@ impl PhoneReport {
             retries: t.retries.clone(),
             requests: t.requests,
             bytes: t.bytes,
+            fetched: t.fetched,
             phases: t.spans.clone(),
         }
     }
@@ -316,6 +320,7 @@ mod tests {
             retries: BTreeMap::from([("dhcp".to_string(), 1)]),
             requests: 1,
             bytes: 738,
+            fetched: 1,
             phases: vec![Span { phase: "dhcp".into(), start_us: 10, end_us: 10 + dhcp_us, ok: true }, Span { phase: "inf".into(), start_us: 0, end_us: 5, ok: outcome == Outcome::Provisioned }],
         }
     }

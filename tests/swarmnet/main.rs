@@ -1,0 +1,115 @@
+//! The swarm against real Debian servers (tests/netlab): as root, with
+//! network namespaces and TUN, the dnsmasq lab serves the demo tree
+//! (`assets/provisioning`, linked as `prov/` so the lab's option 43
+//! `http://10.77.0.1/prov/ST2030S.inf` finds its INF), and
+//! `st20xx swarm --net tap:tap0 --clock real` runs inside the lab's switch
+//! namespace. Every phone must provision, and what each phone says it
+//! fetched must be what nginx logged for it (200 lines by User-Agent MAC).
+//! Without root, netns or TUN the test prints a loud SKIPPED and passes.
+//! The lab is torn down also when a check fails (on drop).
+
+#[path = "../netlab/netlab.rs"]
+mod netlab;
+
+use netlab::{Dhcp, Lab, LabError, Ns, Options};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+use swarm::{Outcome, Report};
+
+/// Phones in the test: a modest swarm (the lab's dnsmasq pool holds 100).
+const PHONES: u32 = 50;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn roms_dir() -> PathBuf {
+    std::env::var_os("ST20XX_ROMS").map_or_else(|| repo().join("roms"), PathBuf::from)
+}
+
+/// A served tree whose `prov/` is the demo tree; removed on drop.
+struct Tree(PathBuf);
+
+impl Tree {
+    fn new() -> Tree {
+        let dir = std::env::temp_dir().join(format!("st20xx-swarmnet-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("tree")).unwrap();
+        std::os::unix::fs::symlink(repo().join("assets/provisioning"), dir.join("tree/prov")).unwrap();
+        Tree(dir)
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn lab_or_skip(tree: PathBuf) -> Option<Lab> {
+    match Lab::up(&Options { tree, dhcp: Dhcp::Dnsmasq, vlan: false, quiet: true }) {
+        Ok(lab) => Some(lab),
+        Err(LabError::Skipped(why)) => {
+            let stars = "*".repeat(72);
+            let _ = writeln!(std::io::stderr().lock(), "\n{stars}\nSKIPPED swarmnet: {why}\n{stars}\n");
+            None
+        }
+        Err(e) => panic!("the lab did not come up: {e}"),
+    }
+}
+
+/// nginx's 200 answers per phone, keyed by the MAC at the end of the
+/// User-Agent (`… 00-90-96-00-00-2A"`), as the report spells MACs (`00909600002A`).
+fn served_per_mac(access_log: &str) -> HashMap<String, u32> {
+    let mut n = HashMap::new();
+    for line in access_log.lines().filter(|l| l.contains("\" 200 ")) {
+        let ua = line.rsplit('"').nth(1).unwrap_or("");
+        let mac: String = ua.rsplit(' ').next().unwrap_or("").chars().filter(|c| *c != '-').collect();
+        *n.entry(mac.to_uppercase()).or_insert(0) += 1;
+    }
+    n
+}
+
+#[test]
+fn a_swarm_provisions_from_dnsmasq_and_nginx_and_nginx_logged_every_fetch() {
+    let tree = Tree::new();
+    let Some(lab) = lab_or_skip(tree.0.join("tree")) else { return };
+    let report = tree.0.join("report.json");
+    let started = Instant::now();
+    let out = lab
+        .command_in(Ns::Switch, env!("CARGO_BIN_EXE_st20xx"))
+        .args(["swarm", "--count", &PHONES.to_string(), "--net", "tap:tap0", "--clock", "real", "--ramp", "50", "--for", "3m", "--quiet", "--roms"])
+        .arg(roms_dir())
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let r = Report::read(&report).unwrap();
+    eprintln!("{PHONES} phones against the real lab in {:.1} s:\n{}", took.as_secs_f64(), r.summary());
+    assert_eq!((r.phones, r.provisioned), (u64::from(PHONES), u64::from(PHONES)), "{}", r.summary());
+    assert!(r.wall[0].tap_errors.is_empty(), "{:?}", r.wall[0].tap_errors);
+
+    let access = lab.log("nginx-access.log").unwrap();
+    let served = served_per_mac(&access);
+    for p in &r.per_phone {
+        assert_eq!(p.outcome, Outcome::Provisioned);
+        assert!(p.fetched >= 9, "INF twice, firmware, configs, tables, melodies: {p:?}");
+        assert_eq!(served.get(&p.mac).copied().unwrap_or(0), p.fetched, "phone {}: nginx's 200s vs the report", p.mac);
+    }
+    assert_eq!(served.len(), PHONES as usize, "no request from an unknown phone: {served:?}");
+    let fetched: u32 = r.per_phone.iter().map(|p| p.fetched).sum();
+    assert_eq!(served.values().sum::<u32>(), fetched);
+    lab.down().expect("lab down");
+}
+
+#[test]
+fn nginx_user_agents_map_to_report_macs() {
+    let log = "10.77.0.126 [27/Nov/2026:21:35:54 +0000] \"GET /prov/ST2030S.inf HTTP/1.1\" 200 738 \"THOMSON ST2030 hw5 fw2.74 00-90-96-00-00-2a\"\n\
+               10.77.0.126 [27/Nov/2026:21:35:54 +0000] \"GET /prov/ST2030S_00909600002A.txt HTTP/1.1\" 404 153 \"THOMSON ST2030 hw5 fw2.74 00-90-96-00-00-2a\"\n";
+    assert_eq!(served_per_mac(log), HashMap::from([("00909600002A".to_string(), 1)]));
+}
