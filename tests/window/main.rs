@@ -264,3 +264,29 @@ fn q_in_the_window_ends_the_run_and_saves_trace_and_flash() {
     assert!(records.last().is_some_and(|r| r.t_us >= 2_000_000), "the run lasted until Q");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The README's screenshot: the demo phone provisioning against the built-in
+/// lab at 400 ms, rendered exactly as the window draws it. The LCD must show
+/// the L1 screen. With `ST20XX_UPDATE_SCREENSHOT=1` the test also writes it to
+/// `assets/screenshots/window.png` (how the committed picture was made).
+#[test]
+fn readme_screenshot_shows_the_phone_provisioning() {
+    let dir = scratch("readme");
+    let png = dir.join("window.png");
+    let t = dir.join("t.jsonl");
+    let o = Command::new(env!("CARGO_BIN_EXE_st20xx"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .args(["run", "--headless", "--for", "400ms", "--screenshot", png.to_str().unwrap(), "--trace", t.to_str().unwrap()])
+        .output()
+        .expect("st20xx runs");
+    assert!(o.status.success(), "{}", text(&o));
+    let (lines, backlight) = lcd_at(&read_trace(&t), 400_000);
+    assert_eq!((lines[2].as_str(), lines[3].as_str()), ("Provisioning...", "Please Wait..."), "the phone is provisioning at 400 ms: {lines:?}");
+    assert_lcd_shows(&Picture::read(&png), &lines, backlight, 1, "README screenshot");
+    if std::env::var_os("ST20XX_UPDATE_SCREENSHOT").is_some() {
+        let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/screenshots/window.png");
+        std::fs::copy(&png, &out).unwrap();
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
