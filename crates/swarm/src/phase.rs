@@ -29,28 +29,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use trace::{Event, PowerState, Record};
 
-/// Every file kind, for the titles and tags the APS log uses.
-const KINDS: [FileKind; 19] = [
-    FileKind::App,
-    FileKind::Dsp,
-    FileKind::Boot,
-    FileKind::Melodies,
-    FileKind::SystemMelodies,
-    FileKind::CallWaitingTone,
-    FileKind::BeepTone,
-    FileKind::ToneTable,
-    FileKind::LanguageTable,
-    FileKind::CertAps,
-    FileKind::PkeyAps,
-    FileKind::CalistAps,
-    FileKind::CertHttps,
-    FileKind::PkeyHttps,
-    FileKind::CalistHttps,
-    FileKind::Telcfg,
-    FileKind::CommonConfig,
-    FileKind::MacConfig,
-    FileKind::DeckFile,
-];
 
 /// How a phone's run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
@@ -269,7 +247,8 @@ impl Tracker {
             Some(rest) => (rest, false),
             None => (line, true),
         };
-        for k in KINDS {
+        // Every file kind: the remembered ones, the MAC config and deck files.
+        for k in FileKind::STAMPED.into_iter().chain([FileKind::MacConfig, FileKind::DeckFile]) {
             let phase = format!("file:{}", k.title());
             if self.is_open(&phase) && body.starts_with(k.tag()) && body[k.tag().len()..].starts_with(": ") {
                 self.close(&phase, t, ok);
