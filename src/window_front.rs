@@ -9,9 +9,12 @@
 
 use board::keys::Key;
 use scenario::script::Input;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use window::window::POLL_INTERVAL;
 use window::{PhoneView, RenderOptions, UiEvent, Window, WindowError, WindowOptions};
+
+/// How many times a failed window open is tried again.
+const OPEN_RETRIES: u32 = 3;
 
 pub struct WindowFront {
     win: Window,
@@ -31,8 +34,21 @@ pub struct Asked {
 }
 
 impl WindowFront {
+    /// Opens the window. A failed open is tried again a few times before the
+    /// caller falls back to the terminal: on a loaded machine `XOpenDisplay`
+    /// was seen to fail once against an X server that answered other clients.
     pub fn open(scale: usize, show_panel: bool) -> Result<WindowFront, WindowError> {
-        let win = Window::open(WindowOptions { scale, show_panel, ..WindowOptions::default() })?;
+        let options = || WindowOptions { scale, show_panel, ..WindowOptions::default() };
+        let mut tries = 0;
+        let win = loop {
+            match Window::open(options()) {
+                Err(WindowError::Open(_)) if tries < OPEN_RETRIES => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+                other => break other?,
+            }
+        };
         Ok(WindowFront { win, scale, show_panel, show_help: false, last_poll: None })
     }
 
