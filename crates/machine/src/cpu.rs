@@ -20,11 +20,16 @@ use board::map::{BOOT_ROM, BOOT_WINDOW, FLASH, PERIPH, SRAM, SLOT_LEN};
 use unicorn_engine::unicorn_const::{Arch, ControlType, MemType, Mode, Prot, TlbEntry, TlbType};
 use unicorn_engine::{ArmCpuModel, Context, RegisterARM, Unicorn};
 
-/// The translation buffer per instance: unicorn's default (1 GiB, huge
-/// pages) costs ≈2 MiB RSS per phone. 1 MiB is unicorn's minimum (smaller
-/// values are rounded up); a phone booted to idle fills ≈600 KiB of it
-/// (`Cpu::trim` gives that back).
-const TCG_BUFFER: u32 = 1 << 20;
+/// The default translation buffer per instance. Unicorn's own default
+/// (1 GiB, huge pages) costs ≈2 MiB RSS per phone. A provisioning run
+/// (three boots, ≈4200 distinct blocks, ≈770 bytes of host code each)
+/// translates ≈8 MiB of code in all: 1 MiB fills 31 times per run and
+/// translates every block 4.4× over (47 700 translations, 0.36 CPU-s);
+/// 2 MiB fills 5 times (15 500 translations, 0.14 CPU-s) for +1 MiB RSS
+/// while the phone runs (`Cpu::trim` gives the touched pages back).
+pub(crate) const TCG_BUFFER: u32 = 2 << 20;
+/// Unicorn's minimum (smaller values are rounded up to it).
+pub(crate) const TCG_BUFFER_MIN: u32 = 1 << 20;
 /// An address never executed, so `emu_start` runs until a stop: the last
 /// halfword of the boot window lies in the slot's commit record page, which
 /// holds data only (`board::slot`). It must be mapped and executable: unicorn
@@ -95,13 +100,14 @@ fn region(addr: u32) -> Option<(Prot, &'static str)> {
 }
 
 impl Cpu {
-    pub(crate) fn new(board: Board, rom: &[u8]) -> Result<Cpu, MachineError> {
+    pub(crate) fn new(board: Board, rom: &[u8], code_buffer: u32) -> Result<Cpu, MachineError> {
+        let code_buffer = code_buffer.max(TCG_BUFFER_MIN);
         let watch = Watch::start();
         let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, board).map_err(uc_err("open"))?;
         // SAFETY: a valid handle; TCG_BUFFER_SIZE|WRITE takes one uint32_t and
         // must come before the first mapping (UNICORN.md).
         let rc = unsafe {
-            unicorn_engine::unicorn_const::uc_ctl(uc.get_handle(), ControlType(ControlType::TCG_BUFFER_SIZE.0 | ControlType::IO_WRITE.0), TCG_BUFFER)
+            unicorn_engine::unicorn_const::uc_ctl(uc.get_handle(), ControlType(ControlType::TCG_BUFFER_SIZE.0 | ControlType::IO_WRITE.0), code_buffer)
         };
         if rc != unicorn_engine::uc_error::OK {
             return Err(uc_err("tcg buffer size")(rc));
@@ -111,7 +117,11 @@ impl Cpu {
 
         // The first mapping sets the engine up, translation buffer included.
         uc.mem_map(BOOT_ROM.base as u64, BOOT_ROM.len as u64, Prot::READ | Prot::EXEC).map_err(uc_err("map boot ROM"))?;
-        let code = watch.finish(TCG_BUFFER as usize);
+        let code = watch.finish(code_buffer as usize);
+        // Nothing is translated yet but TCG's prologue on the first page.
+        if let Some(c) = &code {
+            c.no_huge_pages();
+        }
         uc.mem_write(BOOT_ROM.base as u64, rom).map_err(uc_err("load boot ROM"))?;
         let flash = uc.get_data().flash.array.as_ptr();
         let sram = uc.get_data().io.sram.as_ptr();

@@ -7,6 +7,8 @@ pub enum MachineError {
     RomTooLarge(usize),
     #[error("flash image is {0} bytes; the board has 8 MiB")]
     FlashTooLarge(usize),
+    #[error("flash given twice: both an image and a flash template")]
+    FlashTwice,
     #[error(transparent)]
     HostMemory(#[from] crate::hostmem::HostMemError),
     #[error("unicorn: {what}: {code}")]

@@ -47,7 +47,7 @@ mod runner;
 pub use clock::{Clock, ClockMode};
 pub use error::MachineError;
 pub use hostmem::HostMemError;
-pub use machine::{Machine, MachineConfig, Stop};
+pub use machine::{FlashTemplate, Machine, MachineConfig, MachineOptions, Stop};
 pub use network::Network;
 pub use periph::led::LedState;
 pub use runner::{Control, Input, RunEnd, Runner};

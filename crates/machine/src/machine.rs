@@ -13,7 +13,7 @@
 
 use crate::cpu::Cpu;
 use crate::error::MachineError;
-use crate::hostmem::HostMem;
+use crate::hostmem::{HostMem, Template};
 use crate::io::Io;
 use crate::periph::led::LedState;
 use crate::periph::{self, Board};
@@ -36,6 +36,46 @@ pub struct MachineConfig {
     pub boot_rom: Vec<u8>,
     /// Initial flash contents (≤ 8 MiB, the rest reads as erased `0xFF`).
     pub flash: Vec<u8>,
+}
+
+/// Flash contents many machines start from (e.g. a swarm's factory flash):
+/// held once in host memory and shared page by page until a machine writes
+/// a page. Cheap to clone.
+#[derive(Clone)]
+pub struct FlashTemplate(std::sync::Arc<Template>);
+
+impl FlashTemplate {
+    /// Erased flash (8 MiB of `0xFF`) with `image` over its start.
+    pub fn new(image: &[u8]) -> Result<FlashTemplate, MachineError> {
+        if image.len() > FLASH.len as usize {
+            return Err(MachineError::FlashTooLarge(image.len()));
+        }
+        Ok(FlashTemplate(std::sync::Arc::new(Template::new(FLASH.len as usize, image)?)))
+    }
+}
+
+impl std::fmt::Debug for FlashTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FlashTemplate({} bytes)", self.0.len())
+    }
+}
+
+/// How a machine is built on the host (nothing the guest can see).
+#[derive(Clone, Debug)]
+pub struct MachineOptions {
+    /// Unicorn's translation buffer, bytes (at least 1 MiB; default 2 MiB).
+    /// Smaller saves host memory while the phone runs, at the cost of
+    /// translating the same code again each time the buffer fills.
+    pub code_buffer: u32,
+    /// Start from this flash instead of `MachineConfig::flash` (which must
+    /// then be empty).
+    pub flash: Option<FlashTemplate>,
+}
+
+impl Default for MachineOptions {
+    fn default() -> MachineOptions {
+        MachineOptions { code_buffer: crate::cpu::TCG_BUFFER, flash: None }
+    }
 }
 
 /// Why `run` returned.
@@ -87,19 +127,29 @@ fn version_text(flash: &[u8], slot: u32) -> String {
 
 impl Machine {
     pub fn new(cfg: MachineConfig) -> Result<Machine, MachineError> {
+        Machine::with_options(cfg, MachineOptions::default())
+    }
+
+    /// A machine built with `opts` (a shared flash template, the code buffer size).
+    pub fn with_options(cfg: MachineConfig, opts: MachineOptions) -> Result<Machine, MachineError> {
         if cfg.boot_rom.len() > BOOT_ROM.len as usize {
             return Err(MachineError::RomTooLarge(cfg.boot_rom.len()));
         }
         if cfg.flash.len() > FLASH.len as usize {
             return Err(MachineError::FlashTooLarge(cfg.flash.len()));
         }
+        let flash = match &opts.flash {
+            Some(_) if !cfg.flash.is_empty() => return Err(MachineError::FlashTwice),
+            Some(t) => HostMem::from_template(&t.0)?,
+            None => HostMem::flash(FLASH.len as usize, &cfg.flash)?,
+        };
         let io = Io::new(trace::phone_id(cfg.mac), HostMem::zeroed(SRAM.len as usize)?);
         let board = Board {
             io,
             sysctl: periph::sysctl::Sysctl::new(cfg.hardware, cfg.mac),
             timer: Default::default(),
             rng: periph::rng::Rng::new(cfg.seed, cfg.mac),
-            flash: periph::flashctl::FlashCtl::new(HostMem::flash(FLASH.len as usize, &cfg.flash)?, periph::rng::key(cfg.seed, cfg.mac, 1)),
+            flash: periph::flashctl::FlashCtl::new(flash, periph::rng::key(cfg.seed, cfg.mac, 1)),
             lcd: Default::default(),
             leds: Default::default(),
             keypad: Default::default(),
@@ -108,7 +158,7 @@ impl Machine {
             fault: None,
             trap: None,
         };
-        let cpu = Cpu::new(board, &cfg.boot_rom)?;
+        let cpu = Cpu::new(board, &cfg.boot_rom, opts.code_buffer)?;
         let word = |i: usize| cfg.boot_rom.get(i..i + 4).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         Ok(Machine {
             cpu,
@@ -453,7 +503,7 @@ impl Machine {
     }
 
     /// Drops the code translated so far and gives its host memory back
-    /// (≈0.6 MiB after a boot to idle). Nothing the guest sees changes; the
+    /// (up to the code buffer, 2 MiB by default). Nothing the guest sees changes; the
     /// next `run` translates again what it executes, which costs host time
     /// (a reboot in place is no longer cheap until it has run once).
     /// Returns whether the memory was given back.

@@ -153,6 +153,8 @@ pub struct SwarmConfig {
     /// Give back a phone's translated code ([`machine::Machine::trim`]) once
     /// it is decided and not rebooting (default on; off to measure the saving).
     pub trim_settled: bool,
+    /// Each phone's translation buffer, bytes (`machine::MachineOptions::code_buffer`).
+    pub code_buffer: u32,
     /// From this emulated µs on, the built-in lab's HTTP server is gone: every
     /// TCP segment to or from port 80 is dropped (`None`: never).
     pub http_stop_us: Option<u64>,
@@ -176,6 +178,7 @@ impl SwarmConfig {
             keep_trace: false,
             phones_per_lab: None,
             trim_settled: true,
+            code_buffer: machine::MachineOptions::default().code_buffer,
             http_stop_us: None,
         }
     }

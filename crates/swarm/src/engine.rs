@@ -26,7 +26,7 @@ use crate::phone::Phone;
 use crate::report::{PhoneReport, Report, RunInfo, Wall};
 use crate::{SwarmError, mem};
 use lan::LabConfig;
-use machine::{Clock, ClockMode, Machine, MachineConfig};
+use machine::{Clock, ClockMode, FlashTemplate, Machine, MachineConfig, MachineOptions};
 use rayon::prelude::*;
 use rom::Roms;
 use std::collections::{BTreeSet, HashMap};
@@ -96,6 +96,9 @@ pub struct Progress {
 const PARALLEL_MIN: usize = 4;
 /// How often the progress callback runs, wall clock.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+/// How often PSS is sampled, wall clock (reading it walks every mapping:
+/// tens of ms with thousands of phones).
+const PSS_EVERY: Duration = Duration::from_secs(1);
 
 pub struct Swarm {
     cfg: SwarmConfig,
@@ -109,6 +112,8 @@ pub struct Swarm {
     workers: usize,
     rss_start: Option<u64>,
     rss_peak: Option<u64>,
+    pss_start: Option<u64>,
+    pss_peak: Option<u64>,
     build_time: Duration,
 }
 
@@ -129,6 +134,7 @@ impl Swarm {
     pub fn new(cfg: &SwarmConfig, roms: &Roms, net: &SwarmNet) -> Result<Swarm, SwarmError> {
         let started = Instant::now();
         let rss_start = mem::rss_bytes();
+        let pss_start = mem::pss_bytes();
         let specs = cfg.phones()?;
         if specs.is_empty() {
             return Err(SwarmError::NoPhones);
@@ -159,18 +165,22 @@ impl Swarm {
         };
 
         let boot_rom = roms.boot_rom()?;
-        let mut flashes: HashMap<board::model::Model, Vec<u8>> = HashMap::new();
+        // One host copy of each model's factory flash, shared by its phones
+        // until they write it.
+        let mut flashes: HashMap<board::model::Model, FlashTemplate> = HashMap::new();
         for s in &specs {
             if let std::collections::hash_map::Entry::Vacant(e) = flashes.entry(s.model) {
-                e.insert(rom::factory_flash(&roms.firmware(s.model)?));
+                let image = rom::factory_flash(&roms.firmware(s.model)?);
+                e.insert(FlashTemplate::new(&image).map_err(|source| SwarmError::Machine { mac: trace::phone_id(s.mac), source })?);
             }
         }
         let machines: Vec<Machine> = pool.install(|| {
             specs
                 .par_iter()
                 .map(|s: &PhoneSpec| {
-                    let mc = MachineConfig { hardware: s.model.hardware, mac: s.mac, seed: s.seed, boot_rom: boot_rom.clone(), flash: flashes[&s.model].clone() };
-                    Machine::new(mc).map_err(|source| SwarmError::Machine { mac: trace::phone_id(s.mac), source })
+                    let mc = MachineConfig { hardware: s.model.hardware, mac: s.mac, seed: s.seed, boot_rom: boot_rom.clone(), flash: Vec::new() };
+                    let opts = MachineOptions { code_buffer: cfg.code_buffer, flash: Some(flashes[&s.model].clone()) };
+                    Machine::with_options(mc, opts).map_err(|source| SwarmError::Machine { mac: trace::phone_id(s.mac), source })
                 })
                 .collect::<Result<Vec<_>, _>>()
         })?;
@@ -187,7 +197,7 @@ impl Swarm {
             phones.push(Mutex::new(Phone::new(spec, machine, cell, slot, cfg.keep_trace)));
         }
         let rss = mem::rss_bytes();
-        Ok(Swarm { cfg: cfg.clone(), net: net.describe(), phones, cells, due, scheduled, pool, workers, rss_start, rss_peak: rss, build_time: started.elapsed() })
+        Ok(Swarm { cfg: cfg.clone(), net: net.describe(), phones, cells, due, scheduled, pool, workers, rss_start, rss_peak: rss, pss_start, pss_peak: mem::pss_bytes(), build_time: started.elapsed() })
     }
 
     pub fn len(&self) -> usize {
@@ -238,6 +248,7 @@ impl Swarm {
         let latency = self.cfg.latency_us.max(1);
         let until = self.cfg.duration_us;
         let mut last_progress = Instant::now();
+        let mut last_pss = Instant::now();
         let mut end_us = 0u64;
         let mut settled = vec![false; self.phones.len()];
         let mut n_settled = 0usize;
@@ -339,6 +350,10 @@ impl Swarm {
             if last_progress.elapsed() >= PROGRESS_EVERY {
                 last_progress = Instant::now();
                 self.rss_peak = self.rss_peak.max(mem::rss_bytes());
+                if last_pss.elapsed() >= PSS_EVERY {
+                    last_pss = Instant::now();
+                    self.pss_peak = self.pss_peak.max(mem::pss_bytes());
+                }
                 on_progress(&self.progress(end, started.elapsed()));
             }
             if n_settled == self.phones.len() {
@@ -346,6 +361,7 @@ impl Swarm {
             }
         }
         self.rss_peak = self.rss_peak.max(mem::rss_bytes());
+        self.pss_peak = self.pss_peak.max(mem::pss_bytes());
         for p in &self.phones {
             lock(p).tracker.finish(end_us);
         }
@@ -381,6 +397,10 @@ impl Swarm {
             (Some(a), Some(b)) => Some(b.saturating_sub(a)),
             _ => None,
         };
+        let pss_grown = match (self.pss_start, self.pss_peak) {
+            (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+            _ => None,
+        };
         let wall = Wall {
             elapsed_s: elapsed.as_secs_f64(),
             build_s: self.build_time.as_secs_f64(),
@@ -388,6 +408,9 @@ impl Swarm {
             rss_start_bytes: self.rss_start,
             rss_peak_bytes: self.rss_peak,
             rss_per_phone_bytes: grown.map(|g| g / n.max(1)),
+            pss_start_bytes: self.pss_start,
+            pss_peak_bytes: self.pss_peak,
+            pss_per_phone_bytes: pss_grown.map(|g| g / n.max(1)),
             provisioned_per_s: provisioned / elapsed.as_secs_f64().max(1e-9),
             tap_errors: self.cells.iter().filter_map(Cell::tap_error).collect(),
         };

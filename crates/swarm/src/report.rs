@@ -13,6 +13,10 @@
 //!   phase twice, e.g. DHCP again after a reboot, counts twice), latencies
 //!   over completed spans only, `failures` spans that failed or were left
 //!   open, `retries` the phones' retries of that phase.
+//! - `dhcp_rate`: leases per second over the swarm's DHCP phase: phones
+//!   whose first `dhcp` span completed, over the time from the earliest
+//!   first-span start to the latest first-span end (0 with none). On a TAP
+//!   a span starts at the phone's boot, not at its DISCOVER.
 //! - `provisioned_over_time`: `[[t_us, provisioned so far], …]`, one point
 //!   per provisioned phone, in time order.
 //! - `run`: what was run (count, shards, mix, MAC range, ramp, duration,
@@ -100,6 +104,15 @@ pub struct PhaseStats {
     pub mean_us: u64,
 }
 
+/// Completed first DHCP spans per second, from the earliest first-span
+/// start to the latest first-span end (a rebooted phone's second lease is
+/// not part of the swarm's DHCP phase).
+fn dhcp_rate(per_phone: &[PhoneReport]) -> f64 {
+    let firsts: Vec<&Span> = per_phone.iter().filter_map(|p| p.phases.iter().find(|s| s.phase == "dhcp")).filter(|s| s.ok).collect();
+    let (Some(from), Some(to)) = (firsts.iter().map(|s| s.start_us).min(), firsts.iter().map(|s| s.end_us).max()) else { return 0.0 };
+    firsts.len() as f64 / ((to - from) as f64 / 1e6).max(1e-6)
+}
+
 /// Nearest-rank percentile of sorted values (`q` in 0..=100).
 fn percentile(sorted: &[u64], q: u64) -> u64 {
     if sorted.is_empty() {
@@ -152,6 +165,13 @@ pub struct Wall {
     pub rss_start_bytes: Option<u64>,
     pub rss_peak_bytes: Option<u64>,
     pub rss_per_phone_bytes: Option<u64>,
+    /// PSS at the start and its peak (sampled about once a second and at the end).
+    #[serde(default)]
+    pub pss_start_bytes: Option<u64>,
+    #[serde(default)]
+    pub pss_peak_bytes: Option<u64>,
+    #[serde(default)]
+    pub pss_per_phone_bytes: Option<u64>,
     pub provisioned_per_s: f64,
     pub tap_errors: Vec<String>,
 }
@@ -165,6 +185,8 @@ pub struct Report {
     pub unfinished: u64,
     pub failures: BTreeMap<String, u64>,
     pub phases: BTreeMap<String, PhaseStats>,
+    #[serde(default)]
+    pub dhcp_rate: f64,
     pub provisioned_over_time: Vec<(u64, u64)>,
     pub run: RunInfo,
     pub per_phone: Vec<PhoneReport>,
@@ -195,6 +217,7 @@ impl Report {
             }
         }
         let phases = spans.into_iter().map(|(k, (d, f, r))| (k, PhaseStats::of(d, f, r))).collect();
+        let dhcp_rate = dhcp_rate(&per_phone);
         let mut done: Vec<u64> = per_phone.iter().filter(|p| p.outcome == Outcome::Provisioned).filter_map(|p| p.decided_us).collect();
         done.sort_unstable();
         let provisioned_over_time = done.into_iter().enumerate().map(|(i, t)| (t, i as u64 + 1)).collect();
@@ -206,6 +229,7 @@ impl Report {
             unfinished: count(Outcome::Unfinished),
             failures,
             phases,
+            dhcp_rate,
             provisioned_over_time,
             run,
             per_phone,
@@ -280,6 +304,9 @@ impl Report {
         for (why, n) in &self.failures {
             s.push_str(&format!("  {n:>6} × {why}\n"));
         }
+        if self.dhcp_rate > 0.0 {
+            s.push_str(&format!("  DHCP phase: {:.1} leases/s\n", self.dhcp_rate));
+        }
         s.push_str(&format!("  {:<22} {:>7} {:>6} {:>7} {:>10} {:>10} {:>10} {:>10}\n", "phase (ms)", "count", "fail", "retries", "p50", "p90", "p99", "max"));
         for (name, p) in &self.phases {
             s.push_str(&format!("  {:<22} {:>7} {:>6} {:>7} {:>10} {:>10} {:>10} {:>10}\n", name, p.count, p.failures, p.retries, ms(p.p50_us), ms(p.p90_us), ms(p.p99_us), ms(p.max_us)));
@@ -287,13 +314,16 @@ impl Report {
         for w in &self.wall {
             let mib = |b: Option<u64>| b.map_or("?".into(), |b| format!("{:.1}", b as f64 / (1 << 20) as f64));
             s.push_str(&format!(
-                "  wall {:.2} s (build {:.2} s, {} workers), RSS {} → {} MiB, {} MiB per phone, {:.1} provisioned/s\n",
+                "  wall {:.2} s (build {:.2} s, {} workers), RSS {} → {} MiB, {} MiB per phone, PSS {} → {} MiB, {} MiB per phone, {:.1} provisioned/s\n",
                 w.elapsed_s,
                 w.build_s,
                 w.workers,
                 mib(w.rss_start_bytes),
                 mib(w.rss_peak_bytes),
                 w.rss_per_phone_bytes.map_or("?".into(), |b| format!("{:.2}", b as f64 / (1 << 20) as f64)),
+                mib(w.pss_start_bytes),
+                mib(w.pss_peak_bytes),
+                w.pss_per_phone_bytes.map_or("?".into(), |b| format!("{:.2}", b as f64 / (1 << 20) as f64)),
                 w.provisioned_per_s
             ));
             for e in &w.tap_errors {
@@ -351,6 +381,8 @@ mod tests {
         assert_eq!((d.count, d.failures, d.retries, d.p50_us, d.max_us, d.mean_us), (3, 0, 3, 200, 300, 200));
         assert_eq!((r.phases["inf"].count, r.phases["inf"].failures), (1, 2));
         assert_eq!(r.provisioned_over_time, vec![(1000, 1)]);
+        // First dhcp spans 10..110, 10..210, 10..310: 3 leases in 300 µs.
+        assert!((r.dhcp_rate - 10_000.0).abs() < 1e-6, "{}", r.dhcp_rate);
         assert_eq!(r.per_phone.iter().map(|p| p.index).collect::<Vec<_>>(), [0, 1, 2]);
         let back = Report::from_json(&r.to_json()).unwrap();
         assert_eq!(back, r);

@@ -82,8 +82,17 @@ impl FlashCtl {
 
     /// Applies the first `done` bytes fully and the next `garbage` bytes partly.
     fn apply(&mut self, op: &Op, done: usize, garbage: usize) {
+        if self.array.get(op.off, op.len).is_none() {
+            return;
+        }
+        let skip = if op.kind == FlashOp::Erase {
+            self.array.erase(op.off, done);
+            done
+        } else {
+            0
+        };
         let Some(cells) = self.array.get_mut(op.off, op.len) else { return };
-        for (i, cell) in cells.iter_mut().enumerate().take(done + garbage) {
+        for (i, cell) in cells.iter_mut().enumerate().take(done + garbage).skip(skip) {
             let noise = if i < done { None } else { Some(self.tear_rng.next_u32() as u8) };
             *cell = match (op.kind, noise) {
                 (FlashOp::Erase, None) => 0xFF,

@@ -14,6 +14,8 @@ mod reset;
 mod nic;
 // runner, clock and determinism
 mod runner;
+// IT-block state across a TLB miss
+mod it_block;
 // the real boot ROM and firmware from roms/
 mod roms;
 

@@ -18,8 +18,8 @@ fn factory_flash(app: &[u8]) -> Vec<u8> {
     f
 }
 
-/// The real boot ROM and firmware from `roms/` (built by `cargo xtask roms`).
-pub fn real_phone() -> Machine {
+/// The real boot ROM and the factory flash of the ST2030S firmware.
+fn real_images() -> (Vec<u8>, Vec<u8>) {
     let dir = roms_dir();
     let boot = std::fs::read(dir.join("boot.bin")).expect("roms/boot.bin");
     let app = std::fs::read_dir(&dir)
@@ -28,7 +28,50 @@ pub fn real_phone() -> Machine {
         .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("v2030SG") && n.ends_with(".zz")))
         .expect("an ST2030S image in roms/");
     let app = std::fs::read(app).unwrap();
-    machine(boot, factory_flash(&app))
+    (boot, factory_flash(&app))
+}
+
+/// The real boot ROM and firmware from `roms/` (built by `cargo xtask roms`).
+pub fn real_phone() -> Machine {
+    let (boot, flash) = real_images();
+    machine(boot, flash)
+}
+
+/// Power on, 45 s (the firmware saves its config), power cycle, 60 s: the trace.
+fn power_cycled(m: Machine) -> (Vec<trace::Record>, Machine) {
+    let mut r = Runner::new(m, ClockMode::Virtual);
+    r.schedule(0, Input::PowerOn);
+    r.schedule(45_000_000, Input::PowerCut);
+    r.schedule(46_000_000, Input::PowerOn);
+    let mut t = Vec::new();
+    r.run_until(60_000_000, &mut |rec| {
+        t.push(rec.clone());
+        Control::Continue
+    });
+    (t, r.into_machine())
+}
+
+/// Host options (a shared flash template, a small code buffer that fills and
+/// is flushed) change nothing the guest does, and a template phone's flash
+/// writes stay its own.
+#[test]
+fn a_phone_from_a_flash_template_with_a_small_code_buffer_runs_the_same() {
+    let (boot, flash) = real_images();
+    let (plain, plain_m) = power_cycled(machine(boot.clone(), flash.clone()));
+    let template = machine::FlashTemplate::new(&flash).unwrap();
+    let cfg = MachineConfig { hardware: Hardware::St2030, mac: MAC, seed: 42, boot_rom: boot, flash: Vec::new() };
+    let opts = machine::MachineOptions { code_buffer: 1 << 20, flash: Some(template.clone()) };
+    let (shared, shared_m) = power_cycled(Machine::with_options(cfg.clone(), opts.clone()).unwrap());
+    assert!(plain.iter().any(|r| matches!(r.event, trace::Event::Flash { .. })), "the run writes flash");
+    assert_eq!(shared, plain);
+    assert!(shared_m.flash() == plain_m.flash(), "same flash at the end");
+    let fresh = Machine::with_options(cfg.clone(), opts).unwrap();
+    let mut expect = vec![0xFF; shared_m.flash().len()];
+    expect[..flash.len()].copy_from_slice(&flash);
+    assert!(fresh.flash() == &expect[..], "a new phone from the template sees the factory flash, not the other phone's writes");
+    let twice = machine::MachineOptions { code_buffer: 2 << 20, flash: Some(template) };
+    let cfg = MachineConfig { flash: vec![0], ..cfg };
+    assert!(matches!(Machine::with_options(cfg, twice), Err(machine::MachineError::FlashTwice)));
 }
 
 #[test]
