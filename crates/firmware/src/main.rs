@@ -168,6 +168,8 @@ impl App {
     }
 
     /// Starts the network (after `load_config`: the DHCP options depend on it).
+    /// Not inlined, for the same reason as `init_app`.
+    #[inline(never)]
     fn start_net(&mut self, now: u64) {
         let id = &self.id;
         let mut fw: firmware::text::Line<8> = firmware::text::Line::new();
@@ -404,6 +406,20 @@ fn reset_cause_name(c: u32) -> &'static str {
     }
 }
 
+/// Builds the application state in APP. Not inlined: the temporary it may
+/// build on the stack (as large as `App`) must not stay in `rust_main`'s
+/// frame, which lives for ever.
+#[inline(never)]
+fn init_app(id: Identity, now: u64) -> &'static mut App {
+    // SAFETY: called once from `rust_main`, which never returns, so this is
+    // the only reference to APP ever made.
+    unsafe {
+        let p = (&raw mut APP).cast::<App>();
+        p.write(App::new(id, now));
+        &mut *p
+    }
+}
+
 #[unsafe(no_mangle)]
 extern "C" fn rust_main() -> ! {
     sysctl::watchdog_enable(WATCHDOG_US);
@@ -414,13 +430,7 @@ extern "C" fn rust_main() -> ! {
     if id.model.hardware as u8 != sysctl::hardware() {
         log!("boot: warning: this image is for an {}, the board is not", id.model.hardware.name());
     }
-    // SAFETY: `rust_main` runs once and never returns, so this is the only
-    // reference to APP ever made.
-    let app: &'static mut App = unsafe {
-        let p = (&raw mut APP).cast::<App>();
-        p.write(App::new(id, now));
-        &mut *p
-    };
+    let app = init_app(id, now);
     app.render(now);
     app.load_config();
     app.start_schedule(now);

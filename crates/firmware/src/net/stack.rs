@@ -586,12 +586,14 @@ impl Net {
             let verdict = notify::judge(config.get(KEY_SIP_NOTIFY), config.get(KEY_AUTH_NOTIFY), from);
             let (seen, n) = sip::answer(data, "st20xx", verdict, &mut self.sip_out);
             match seen {
-                Seen::CheckSync { reboot, verdict: Verdict::Accept } => {
+                Seen::CheckSync { reboot, verdict } => {
                     con.line(format_args!("sip: NOTIFY check-sync from {from} reboot={reboot}"));
-                    self.notify.get_or_insert(reboot);
+                    if verdict == Verdict::Accept {
+                        self.notify.get_or_insert(reboot);
+                    } else {
+                        con.line(format_args!("sip: NOTIFY from {from} {}", verdict_text(verdict)));
+                    }
                 }
-                Seen::CheckSync { verdict: Verdict::Disabled, .. } => con.line(format_args!("sip: NOTIFY check-sync from {from} ignored (sw_notify_autoprovision=0)")),
-                Seen::CheckSync { verdict: Verdict::Untrusted, .. } => con.line(format_args!("sip: NOTIFY check-sync from {from} refused (AuthNotifyCheckSync): 403")),
                 Seen::Answered(code) => con.line(format_args!("sip: {code} to {}", meta.endpoint.addr)),
                 Seen::Dropped => {}
             }
@@ -599,6 +601,15 @@ impl Net {
                 let _ = sock.send_slice(&self.sip_out[..n], meta.endpoint);
             }
         }
+    }
+}
+
+/// Why a check-sync NOTIFY starts nothing.
+fn verdict_text(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Accept => "accepted",
+        Verdict::Disabled => "ignored (sw_notify_autoprovision=0)",
+        Verdict::Untrusted => "refused (AuthNotifyCheckSync): 403",
     }
 }
 
