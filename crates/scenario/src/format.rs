@@ -51,6 +51,12 @@
 //! mark = "cut"                     # names this step's actual time for later times
 //! [[step]]
 //! wait = "1d"                      # only time passes
+//! [[step]]                         # the lab sends SIP NOTIFY check-sync to the phone
+//! notify = { reboot = false, from = "10.0.0.2", count = 1, every = "10ms" }
+//!                                  #   (all optional: from = a lab address, or a list used
+//!                                  #   in turn, default the lab's SIP source; to = default
+//!                                  #   the address the lab leased to the phone;
+//!                                  #   count NOTIFYs, one every `every`, from the step's time)
 //!
 //! [[expect.lcd]]                   # LCD line shows text (exact `text`, `contains`, `regex`)
 //! line = 3                         # 1..6; omitted: any line
@@ -62,6 +68,11 @@
 //! [[expect.log]]                   # a console line matching text/contains/regex
 //! [[expect.flash]]                 # flash operations: op, partition, count (default ≥ 1)
 //! [[expect.boots]]                 # boots in the window: count, causes = ["power_on", …]
+//! [[expect.run]]                   # provisioning runs that started in the window (trace `run`):
+//! reason = "notify"                #   power_up, periodic, notify, notify_reboot (default any);
+//! count = 1                        #   exactly N (default at least one); `never`; and
+//! due_from = "0s"                  #   due_from / due_to: the run's due moment in that range
+//! due_to = "10m"
 //! [[expect.serve]]                 # a lab `serve` record: path (exact; or contains/regex),
 //! path = "/ST2030S.inf"            #   proto ("http"/"tftp"), status, count (exactly N in
 //! status = 200                     #   the window; default at least one), from/to, never
@@ -86,7 +97,7 @@ use crate::script::Timed;
 use board::model::Model;
 use regex::Regex;
 use std::path::PathBuf;
-use trace::{BootCause, FlashOp};
+use trace::{BootCause, FlashOp, RunReason};
 
 /// One scenario file.
 #[derive(Clone, Debug)]
@@ -169,6 +180,20 @@ pub enum Action {
     /// Cut power while the `nth` (1-based) matching flash operation that starts
     /// at or after the step's time is busy.
     CutDuringFlash { nth: u32, op: Option<FlashOp>, partition: Option<&'static str> },
+    /// The lab sends `count` check-sync NOTIFYs, one every `every_us` from
+    /// the step's time, from the addresses of `from` in turn (empty: the
+    /// lab's SIP source) to `to` (default: the address the lab leased to
+    /// the phone).
+    Notify(Notify),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notify {
+    pub from: Vec<std::net::Ipv4Addr>,
+    pub to: Option<std::net::Ipv4Addr>,
+    pub reboot: bool,
+    pub count: u32,
+    pub every_us: u64,
 }
 
 /// How a text is matched.
@@ -217,6 +242,9 @@ pub enum What {
     Log { text: Matcher },
     Flash { op: Option<FlashOp>, partition: Option<&'static str>, count: Option<u32> },
     Boots { count: Option<u32>, causes: Option<Vec<BootCause>> },
+    /// Provisioning runs started in the window (trace `run`): reason,
+    /// exact count, and the range their due moment lies in.
+    Run { reason: Option<RunReason>, count: Option<u32>, due: (Option<TimeRef>, Option<TimeRef>) },
     /// Lab `serve` records (file requests): path, and optionally protocol,
     /// status and an exact count.
     Serve { path: Matcher, proto: Option<String>, status: Option<u16>, count: Option<u32> },

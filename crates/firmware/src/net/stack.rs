@@ -1,10 +1,13 @@
 //! [`Net`]: the smoltcp interface and the phone's network tasks, polled
 //! from the main loop with time passed in.
 //!
-//! After the first DHCP lease since boot: SNTP starts (server: `[ntp]
-//! NtpIP` when `NTPFlag=1`, else option 42), and the INF search runs once:
-//! the candidates of `aps::source` (pre-configuration, then the DHCP reply)
-//! with the `InfSearch` retry rule (P5). Each fetch logs
+//! After the first DHCP lease since boot SNTP starts (server: `[ntp]
+//! NtpIP` when `NTPFlag=1`, else option 42). The INF search runs when the
+//! firmware's schedule starts a run ([`Net::start_search`]): the
+//! candidates of `aps::source` (pre-configuration, then the DHCP reply)
+//! with the `InfSearch` retry rule (P5). A check-sync NOTIFY is judged by
+//! `aps::notify` (refused: `403`, `sip: … refused` line); an accepted one
+//! waits in [`Net::take_notify`] for the schedule. Each fetch logs
 //! `fetch: <proto> <server> <name> <len> bytes crc32=<hex>` or why it
 //! failed; a search that fails leaves its L2 message for the UI
 //! ([`Net::take_failure`]). SNTP re-syncs every hour (every minute after a
@@ -26,6 +29,7 @@ use aps::Model;
 use aps::dhcp::{Reply, TftpFrom};
 use aps::lcd::Message;
 use aps::names::Mac;
+use aps::notify::{self, Verdict};
 use aps::settings;
 use aps::source::{self, InfSearch, Method, PreConfig, Step, Transport};
 use aps::time::Instant as ApsInstant;
@@ -56,6 +60,8 @@ pub const KEY_NTP_FLAG: &[u8] = b"ntp.NTPFlag";
 pub const KEY_NTP_IP: &[u8] = b"ntp.NtpIP";
 pub const KEY_VENDOR_CLASS_FORMAT: &[u8] = b"net.DHCPVendorClassFormat";
 pub const KEY_VLAN: &[u8] = b"net.VLAN";
+pub const KEY_SIP_NOTIFY: &[u8] = b"sip.sw_notify_autoprovision";
+pub const KEY_AUTH_NOTIFY: &[u8] = b"sip.AuthNotifyCheckSync";
 
 /// Where the INF was found (the winning candidate of the search).
 pub struct FoundInf {
@@ -106,6 +112,8 @@ pub struct Net {
     sink: KeepCrc<KEEP>,
     search: Option<InfSearch>,
     searched: bool,
+    /// An accepted check-sync NOTIFY (its `reboot`), until the firmware takes it.
+    notify: Option<bool>,
     /// Where the INF came from, until the firmware takes it.
     found: Option<FoundInf>,
     /// The fetch in progress is the provisioning run's.
@@ -223,6 +231,7 @@ impl Net {
             sink: KeepCrc::new(),
             search: None,
             searched: false,
+            notify: None,
             found: None,
             run_fetch: false,
             run_crc: !0,
@@ -304,7 +313,7 @@ impl Net {
     pub fn poll(&mut self, now: u64, device: &mut impl Device, config: &Config, con: &mut impl Console, run_sink: Option<&mut impl Sink>) {
         self.iface.poll(ts(now), device, &mut self.set);
         self.poll_dhcp(now, config, con);
-        self.poll_sip(con);
+        self.poll_sip(config, con);
         self.poll_dns_replies();
         self.poll_fetch(now, con, run_sink);
         self.poll_search(now, config, con);
@@ -374,16 +383,32 @@ impl Net {
         }
         if !self.searched {
             self.searched = true;
-            self.start_search(now, config, con);
             self.start_ntp(now, config, con);
         }
     }
 
-    fn start_search(&mut self, now: u64, config: &Config, con: &mut impl Console) {
+    /// Whether the phone has an address (a run can search).
+    pub fn leased(&self) -> bool {
+        self.ip.is_some()
+    }
+
+    /// An accepted check-sync NOTIFY since the last call: its `reboot`.
+    pub fn take_notify(&mut self) -> Option<bool> {
+        self.notify.take()
+    }
+
+    /// Starts an INF search (a provisioning run's first step); false when
+    /// provisioning is off (`AutoprovisionFlag=0`) or a search is running.
+    pub fn start_search(&mut self, now: u64, config: &Config, con: &mut impl Console) -> bool {
         if !config.aps_enabled() {
             con.line(format_args!("aps: disabled (AutoprovisionFlag=0)"));
-            return;
+            return false;
         }
+        if self.search.is_some() {
+            return false;
+        }
+        self.found = None;
+        self.failure = None;
         let reply = self.lease.reply();
         let pre = preconfig(config);
         let cands = source::candidates(&pre, reply.as_ref(), self.model, Mac(self.mac));
@@ -393,6 +418,7 @@ impl Net {
         let period = nonempty(config.get(KEY_RETRY_PERIOD)).and_then(|v| settings::parse_number(v, 1, 86_400).ok()).map_or(source::DEFAULT_RETRY_PERIOD, |s| Duration::from_secs(s.into()));
         self.search = Some(InfSearch::new(cands.len(), period));
         let _ = now;
+        true
     }
 
     fn poll_search(&mut self, now: u64, config: &Config, con: &mut impl Console) {
@@ -552,13 +578,22 @@ impl Net {
         }
     }
 
-    fn poll_sip(&mut self, con: &mut impl Console) {
+    fn poll_sip(&mut self, config: &Config, con: &mut impl Console) {
         let sock = self.set.get_mut::<udp::Socket>(self.h.sip);
         // Bounded by the socket's four receive slots.
         while let Ok((data, meta)) = sock.recv() {
-            let (seen, n) = sip::answer(data, "st20xx", &mut self.sip_out);
+            let smoltcp::wire::IpAddress::Ipv4(from) = meta.endpoint.addr;
+            let verdict = notify::judge(config.get(KEY_SIP_NOTIFY), config.get(KEY_AUTH_NOTIFY), from);
+            let (seen, n) = sip::answer(data, "st20xx", verdict, &mut self.sip_out);
             match seen {
-                Seen::CheckSync { reboot } => con.line(format_args!("sip: NOTIFY check-sync from {} reboot={reboot}", meta.endpoint.addr)),
+                Seen::CheckSync { reboot, verdict } => {
+                    con.line(format_args!("sip: NOTIFY check-sync from {from} reboot={reboot}"));
+                    if verdict == Verdict::Accept {
+                        self.notify.get_or_insert(reboot);
+                    } else {
+                        con.line(format_args!("sip: NOTIFY from {from} {}", verdict_text(verdict)));
+                    }
+                }
                 Seen::Answered(code) => con.line(format_args!("sip: {code} to {}", meta.endpoint.addr)),
                 Seen::Dropped => {}
             }
@@ -566,6 +601,15 @@ impl Net {
                 let _ = sock.send_slice(&self.sip_out[..n], meta.endpoint);
             }
         }
+    }
+}
+
+/// Why a check-sync NOTIFY starts nothing.
+fn verdict_text(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Accept => "accepted",
+        Verdict::Disabled => "ignored (sw_notify_autoprovision=0)",
+        Verdict::Untrusted => "refused (AuthNotifyCheckSync): 403",
     }
 }
 

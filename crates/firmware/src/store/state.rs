@@ -1,7 +1,10 @@
 //! The STATE partition: what the provisioning run has installed
 //! (`aps::run::Installed`, its own CRC-checked encoding) and whether the
 //! next boot resumes a run after a firmware reboot (F3), kept together in
-//! a flashstore journal so both change in one atomic record.
+//! a flashstore journal so both change in one atomic record; and whether
+//! the next boot was asked for by a `reboot=true` NOTIFY (T4: its run's
+//! reason is then `notify_reboot`; the boot clears the flag first, so a
+//! flag never causes a second reboot).
 //!
 //! Guarantees (R1): after a power cut the pair is the old or the new one;
 //! a missing or unreadable record reads as "nothing installed, no resume".
@@ -13,6 +16,7 @@ use flashstore::{Error, Nor, Op, Store};
 
 const KEY_INSTALLED: &[u8] = b"aps.installed";
 const KEY_RESUME: &[u8] = b"aps.resume";
+const KEY_NOTIFY_REBOOT: &[u8] = b"aps.notify_reboot";
 
 pub struct State {
     store: Store<1024>,
@@ -33,6 +37,14 @@ impl State {
 
     pub fn resume(&self) -> bool {
         self.store.get(KEY_RESUME) == Some(b"1")
+    }
+
+    pub fn notify_reboot(&self) -> bool {
+        self.store.get(KEY_NOTIFY_REBOOT) == Some(b"1")
+    }
+
+    pub fn set_notify_reboot(&mut self, nor: &mut impl Nor, on: bool) -> Result<(), Error> {
+        self.store.set_many(nor, [Op::Set(KEY_NOTIFY_REBOOT, if on { b"1" } else { b"0" })])
     }
 
     /// Writes both, atomically.
@@ -69,6 +81,14 @@ mod tests {
         back.load(&f);
         assert!(back.installed().is_same(FileKind::App, b"v2030SG.261127.2.75.zz"));
         assert!(back.resume());
+        assert!(!back.notify_reboot());
+        back.set_notify_reboot(&mut f, true).unwrap();
+        let mut again = State::new();
+        again.load(&f);
+        assert!(again.notify_reboot() && again.resume(), "the flag keeps the rest");
+        again.set_notify_reboot(&mut f, false).unwrap();
+        again.load(&f);
+        assert!(!again.notify_reboot());
     }
 
     #[test]
