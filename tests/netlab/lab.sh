@@ -9,8 +9,8 @@
 #
 # Topology (PREFIX defaults to st20xx; see README.md):
 #   PREFIX-sw   bridge br0 <- tap0 (the phone), vsrv, vcli
-#   PREFIX-srv  eth0 10.77.0.1/24 (dnsmasq DHCP+TFTP+DNS, Kea, nginx, chrony)
-#               eth0 10.77.0.2/24 (tftpd-hpa); with --vlan also eth1
+#   PREFIX-srv  eth0 10.77.0.1/20 (dnsmasq DHCP+TFTP+DNS, Kea, nginx, chrony)
+#               eth0 10.77.0.2/20 (tftpd-hpa); with --vlan also eth1
 #               10.77.100.1/24 and 10.77.100.2/24 on VLAN 100 (see README.md)
 #   PREFIX-cli  eth0, no address: for real DHCP/TFTP/HTTP clients
 # The phone attaches with `ip netns exec PREFIX-sw <emulator> --net tap:tap0`
@@ -73,7 +73,14 @@ CLI=$NAME-cli
 NSS=("$SW" "$SRV" "$CLI")
 
 # Addresses: the lab's fixed plan (see README.md), shared with selftest.sh.
+# The untagged LAN is 10.77.0.0/20 so its pool (10.77.0.100-10.77.15.254,
+# 3,995 leases) holds a swarm of thousands; VLAN 100 stays a /24.
 NET=10.77.0
+LAN=10.77.0.0/20
+LANMASK=255.255.240.0
+PLEN=20
+POOL_LAST=10.77.15.254
+LEASE_MAX=4096
 VNET=10.77.100
 VID=100
 
@@ -162,7 +169,9 @@ dhcp-leasefile=$LABDIR/dnsmasq.leases
 dhcp-authoritative
 no-ping
 dhcp-no-override
-dhcp-range=set:lan,$NET.100,$NET.199,255.255.255.0,1h
+# dnsmasq refuses leases past dhcp-lease-max (default 1000).
+dhcp-lease-max=$LEASE_MAX
+dhcp-range=set:lan,$NET.100,$POOL_LAST,$LANMASK,1h
 dhcp-option=tag:lan,option:router,$NET.1
 dhcp-option=option:dns-server,$NET.1
 dhcp-option-force=66,"$NET.1"
@@ -231,8 +240,8 @@ EOF
       "option-data": [ { "name": "vendor-encapsulated-options",
                          "data": "http://$NET.1/prov/ST2030S.inf", "always-send": true } ] } ],
   "subnet4": [
-    { "id": 1, "subnet": "$NET.0/24", "interface": "eth0",
-      "pools": [ { "pool": "$NET.100 - $NET.199" } ],
+    { "id": 1, "subnet": "$LAN", "interface": "eth0",
+      "pools": [ { "pool": "$NET.100 - $POOL_LAST" } ],
       "next-server": "$NET.1", "server-hostname": "tftpsrv", "boot-file-name": "boot.inf",
       "option-data": [
         { "name": "routers", "data": "$NET.1" },
@@ -278,9 +287,9 @@ write_chrony_conf() {
     cat >"$LABDIR/chrony.conf" <<EOF
 # NTP server only: -x keeps chronyd off the (shared, unnamespaced) clock.
 local stratum 8
-allow $NET.0/24
+allow $LAN
 allow $VNET.0/24
-cmdallow $NET.0/24
+cmdallow $LAN
 bindcmdaddress $NET.1
 bindcmdaddress /
 pidfile $LABDIR/chronyd.pid
@@ -306,8 +315,8 @@ build_net() {
         link_up "$SW" "$ns"
     done
     link_up "$SW" br0
-    ip -n "$SRV" addr add "$NET.1/24" dev eth0
-    ip -n "$SRV" addr add "$NET.2/24" dev eth0
+    ip -n "$SRV" addr add "$NET.1/$PLEN" dev eth0
+    ip -n "$SRV" addr add "$NET.2/$PLEN" dev eth0
     link_up "$SRV" eth0
     link_up "$CLI" eth0
     if ((VLAN)); then
@@ -460,6 +469,8 @@ NETLAB_SRV_NS=$SRV
 NETLAB_CLI_NS=$CLI
 NETLAB_TAP=tap0
 NETLAB_SERVER=$NET.1
+NETLAB_LAN=$LAN
+NETLAB_POOL=$NET.100-$POOL_LAST
 NETLAB_TFTP2=$NET.2
 NETLAB_VLAN_ID=$VID
 NETLAB_VLAN_SERVER=$VNET.1

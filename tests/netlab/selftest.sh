@@ -134,6 +134,7 @@ run_one() {
         check "lease: option 66 = $S" lease_has "tftp=$S"
         check "lease: option 67 = ST2030S.inf" lease_has "bootfile=ST2030S.inf"
         check "lease: option 150 = 10.77.0.2" lease_has opt150=0a4d0002
+        check "lease: /20 (pool for thousands of clients)" lease_has subnet=255.255.240.0
         check "lease: BOOTP file = boot.inf, siaddr = $S" bash -c "grep -qx boot_file=boot.inf '$WORK/lease' && grep -qx siaddr=$S '$WORK/lease'"
     else
         bad "udhcpc lease: $(tail -n 2 "$WORK/udhcpc.out")"

@@ -5,8 +5,12 @@
 //! `st20xx swarm --net tap:tap0 --clock real` runs inside the lab's switch
 //! namespace. Every phone must provision, and what each phone says it
 //! fetched must be what nginx logged for it (200 lines by User-Agent MAC).
-//! Without root, netns or TUN the test prints a loud SKIPPED and passes.
-//! The lab is torn down also when a check fails (on drop).
+//! A second test stops nginx while the phones download their firmware: the
+//! phones fail by their LCD error, the swarm stops before `--for`, prints
+//! its summary and exits 1, and the counts still add up against nginx's log.
+//! Without root, netns or TUN the tests print a loud SKIPPED and pass.
+//! The lab is torn down also when a check fails (on drop). The 1,000-phone
+//! run and the perfdhcp comparison are `tests/swarmnet/bench.sh` (minutes).
 
 #[path = "../netlab/netlab.rs"]
 mod netlab;
@@ -15,7 +19,8 @@ use netlab::{Dhcp, Lab, LabError, Ns, Options};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
 use swarm::{Outcome, Report};
 
 /// Phones in the test: a modest swarm (the lab's dnsmasq pool holds 100).
@@ -104,6 +109,84 @@ fn a_swarm_provisions_from_dnsmasq_and_nginx_and_nginx_logged_every_fetch() {
     assert_eq!(served.len(), PHONES as usize, "no request from an unknown phone: {served:?}");
     let fetched: u32 = r.per_phone.iter().map(|p| p.fetched).sum();
     assert_eq!(served.values().sum::<u32>(), fetched);
+    lab.down().expect("lab down");
+}
+
+/// A running swarm that is killed if the test fails before it ends.
+struct Running(Option<Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Phones in the server-stopped test.
+const STOPPED_PHONES: u32 = 30;
+
+#[test]
+fn nginx_stopped_mid_run_fails_phones_by_lcd_error_without_hanging() {
+    let tree = Tree::new();
+    let Some(lab) = lab_or_skip(tree.0.join("tree")) else { return };
+    let report = tree.0.join("stopped.json");
+    let child = lab
+        .command_in(Ns::Switch, env!("CARGO_BIN_EXE_st20xx"))
+        .args(["swarm", "--count", &STOPPED_PHONES.to_string(), "--net", "tap:tap0", "--clock", "real", "--for", "2m", "--quiet", "--roms"])
+        .arg(roms_dir())
+        .arg("--report")
+        .arg(&report)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut running = Running(Some(child));
+
+    // Every phone has its INF (and asks for the firmware next): stop nginx.
+    let waited = Instant::now();
+    loop {
+        let access = lab.log("nginx-access.log").unwrap_or_default();
+        let infs = access.lines().filter(|l| l.contains("GET /prov/ST2030S.inf ") && l.contains("\" 200 ")).count();
+        if infs >= STOPPED_PHONES as usize {
+            break;
+        }
+        assert!(waited.elapsed() < Duration::from_secs(120), "only {infs} INFs served after 2 min:\n{access}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = std::fs::read_to_string(lab.dir.join("nginx.pid")).unwrap();
+    let killed = std::process::Command::new("kill").args(["-TERM", pid.trim()]).status().unwrap();
+    assert!(killed.success(), "kill nginx {pid}");
+    let stopped_at = Instant::now();
+
+    let out = running.0.take().unwrap().wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let r = Report::read(&report).unwrap();
+    eprintln!("nginx stopped after {:.1} s; the swarm ended {:.1} s later:\n{}", (stopped_at - waited).as_secs_f64(), stopped_at.elapsed().as_secs_f64(), r.summary());
+    assert_eq!(r.phones, u64::from(STOPPED_PHONES));
+    assert_eq!(r.unfinished, 0, "every phone decided before --for ran out: {}", r.summary());
+    assert!(r.run.end_us < 120_000_000, "{}", r.summary());
+    assert!(r.failed >= 1, "nginx stopped while phones were fetching: {}", r.summary());
+    assert_eq!(r.provisioned + r.failed, r.phones);
+    assert_eq!(r.failures.values().sum::<u64>(), r.failed);
+    for (why, n) in &r.failures {
+        assert!(aps::lcd::Message::ALL.iter().any(|m| m.is_error() && m.text() == why), "{why} is an LCD error text");
+        assert!(stdout.contains(&format!("{n} × {why}")), "the summary names it: {stdout}");
+    }
+    // nginx logs a request when it ends, also one the stop cut short: each
+    // phone's whole files are its 200 lines, but for at most one cut short.
+    let served = served_per_mac(&lab.log("nginx-access.log").unwrap());
+    for p in &r.per_phone {
+        let n = served.get(&p.mac).copied().unwrap_or(0);
+        assert!(p.fetched >= 1, "the INF came before the stop: {p:?}");
+        assert!(n >= p.fetched && n <= p.fetched + 1, "phone {}: nginx 200s {n}, fetched {}", p.mac, p.fetched);
+        if p.outcome == Outcome::Failed {
+            assert!(p.error.is_some(), "{p:?}");
+        }
+    }
+    assert_eq!(served.len(), STOPPED_PHONES as usize, "no request from an unknown phone: {served:?}");
     lab.down().expect("lab down");
 }
 

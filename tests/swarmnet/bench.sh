@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# The swarm against real servers, measured (tests/netlab's lab; root, netns, TUN):
+#
+#  1. dhcp: one Kea lab. perfdhcp (relay mode, from the cli namespace) runs
+#     -R N -r RATE -p PERIOD and gives its achieved DORA rate; then an
+#     N-phone swarm boots against the same Kea through tap0, tcpdump on the
+#     bridge, and its DHCP rate is N leases over first DISCOVER -> last
+#     first-ACK on the wire (dhcpwire.py). Prints swarm/perfdhcp.
+#  2. full: one dnsmasq lab. An N-phone swarm provisions from dnsmasq + nginx;
+#     wall time, full runs per wall second, failures by LCD error, and the
+#     report's per-phone fetched counts against nginx's access log
+#     (nginxmatch.py: per MAC and in total).
+#
+#   bench.sh [--phones N] [--only dhcp|full] [--rate R] [--period S]
+#            [--dhcp-for DURATION] [--for DURATION] [--bin ST20XX] [--roms DIR] [--keep DIR]
+#
+# --dhcp-for bounds the dhcp swarm (emulated time; it only has to outlast the
+# DHCP phase), --for the full one. Results are KEY=VALUE lines at the end.
+# Exit 0 when every phone of the full run provisioned and nginx's log matches
+# the report (and, in the dhcp part, every phone got a lease); 1 otherwise;
+# 77 when the machine cannot run the lab. Heavy: run under `nice`.
+set -Eeuo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+LAB=$REPO/tests/netlab/lab.sh
+PHONES=1000
+ONLY=""
+RATE=2000
+PERIOD=3
+DHCP_FOR=2s
+FOR=30m
+BIN=""
+ROMS=$REPO/roms
+KEEP=""
+while (($#)); do
+    case "$1" in
+        --phones) PHONES=${2:?}; shift 2 ;;
+        --only) ONLY=${2:?}; shift 2 ;;
+        --rate) RATE=${2:?}; shift 2 ;;
+        --period) PERIOD=${2:?}; shift 2 ;;
+        --dhcp-for) DHCP_FOR=${2:?}; shift 2 ;;
+        --for) FOR=${2:?}; shift 2 ;;
+        --bin) BIN=${2:?}; shift 2 ;;
+        --roms) ROMS=${2:?}; shift 2 ;;
+        --keep) KEEP=${2:?}; shift 2 ;;
+        *) sed -n '14,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    esac
+done
+[[ "$PHONES" =~ ^[0-9]+$ ]] && ((PHONES > 0 && PHONES <= 1900)) ||
+    { echo "bench.sh: --phones must be 1..1900 (perfdhcp's and the swarm's leases share Kea's 3,995)" >&2; exit 2; }
+[[ -z "$ONLY" || "$ONLY" == dhcp || "$ONLY" == full ]] || { echo "bench.sh: --only dhcp|full" >&2; exit 2; }
+if [[ -z "$BIN" ]]; then
+    for b in "${CARGO_TARGET_DIR:-$REPO/target}/release/st20xx" "$REPO/target/release/st20xx"; do
+        [[ -x "$b" ]] && { BIN=$b; break; }
+    done
+fi
+[[ -x "$BIN" ]] || { echo "bench.sh: no st20xx binary (cargo build --release, or --bin PATH)" >&2; exit 2; }
+((EUID == 0)) || { echo "bench.sh: SKIPPED: needs root" >&2; exit 77; }
+"$REPO/tests/netlab/install.sh" >/dev/null || { echo "bench.sh: SKIPPED: install.sh failed" >&2; exit 77; }
+
+NAME=st20xx-bench-$$
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/st20xx-bench.XXXXXX")
+mkdir -p "$WORK/tree"
+ln -s "$REPO/assets/provisioning" "$WORK/tree/prov"
+CAP_PID=""
+cleanup() {
+    [[ -z "$CAP_PID" ]] || kill -INT "$CAP_PID" 2>/dev/null || true
+    "$LAB" down --name "$NAME" --labdir "$WORK/lab" >/dev/null 2>&1 || true
+    if [[ -n "$KEEP" ]]; then mkdir -p "$KEEP" && cp -r "$WORK"/*.json "$WORK"/*.log "$WORK"/*.out "$WORK"/*.pcap "$KEEP"/ 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+RESULTS=()
+result() { RESULTS+=("$1=$2"); }
+RC=0
+
+lab_up() {
+    "$LAB" up --name "$NAME" --dir "$WORK/tree" --dhcp "$1" --labdir "$WORK/lab" --quiet >/dev/null
+}
+lab_down() {
+    cp "$WORK/lab/nginx-access.log" "$WORK/$1-nginx-access.log" 2>/dev/null || true
+    "$LAB" down --name "$NAME" --labdir "$WORK/lab" >/dev/null
+}
+
+# tcpdump of DHCP on the lab bridge, until stop_capture.
+start_capture() {
+    rm -f "$WORK/cap.err"
+    ip netns exec "$NAME-sw" tcpdump -i br0 -nn -U --immediate-mode -s 0 -w "$WORK/$1.pcap" \
+        'udp port 67 or udp port 68' </dev/null 2>"$WORK/cap.err" &
+    CAP_PID=$!
+    local i
+    for ((i = 0; i < 300; i++)); do grep -q 'listening on' "$WORK/cap.err" 2>/dev/null && return; sleep 0.01; done
+    echo "bench.sh: tcpdump did not start: $(cat "$WORK/cap.err")" >&2
+    exit 1
+}
+stop_capture() {
+    kill -INT "$CAP_PID" 2>/dev/null || true
+    wait "$CAP_PID" 2>/dev/null || true
+    CAP_PID=""
+}
+
+# A swarm of $PHONES phones on tap0 for $1 (emulated); report $2.
+swarm() {
+    local t0=$EPOCHREALTIME rc=0
+    nice -n 10 ip netns exec "$NAME-sw" "$BIN" swarm --count "$PHONES" --net tap:tap0 --clock real \
+        --for "$1" --quiet --max-fail "$PHONES" --roms "$ROMS" --report "$WORK/$2.json" \
+        >"$WORK/$2.out" 2>&1 || rc=$?
+    SWARM_WALL=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+    cat "$WORK/$2.out"
+    return $rc
+}
+
+# A field of a report: python expression over `r`.
+field() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$WORK/$1.json"; }
+
+if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
+    echo "== dhcp: perfdhcp vs $PHONES phones against one Kea"
+    lab_up kea
+    ip -n "$NAME-cli" addr add 10.77.0.50/20 dev eth0
+    # Relay mode (unicast from port 67, giaddr 10.77.0.50); -R clients, -r offered rate.
+    ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" -p "$PERIOD" \
+        10.77.0.1 >"$WORK/perfdhcp.out" 2>&1 || true
+    PERF=$(sed -n 's/^Rate: \([0-9.]*\) 4-way.*/\1/p' "$WORK/perfdhcp.out")
+    [[ -n "$PERF" ]] || { echo "bench.sh: perfdhcp gave no rate:"; cat "$WORK/perfdhcp.out"; exit 1; }
+    grep -E '^Rate|drops ratio' "$WORK/perfdhcp.out" | sed 's/^/  perfdhcp: /'
+    result perfdhcp_rate "$PERF"
+    start_capture dhcp
+    swarm "$DHCP_FOR" dhcp || true
+    stop_capture
+    python3 "$HERE/dhcpwire.py" "$WORK/dhcp.pcap" >"$WORK/dhcpwire.out"
+    sed 's/^/  wire: /' "$WORK/dhcpwire.out"
+    ACKED=$(sed -n 's/^acked=//p' "$WORK/dhcpwire.out")
+    WIRE=$(sed -n 's/^rate=//p' "$WORK/dhcpwire.out")
+    result swarm_dhcp_wire_rate "$WIRE"
+    result swarm_dhcp_leases "$ACKED"
+    result swarm_dhcp_wire_span_s "$(sed -n 's/^span_s=//p' "$WORK/dhcpwire.out")"
+    result swarm_dhcp_report_rate "$(field dhcp 'round(r.get("dhcp_rate", 0), 1)')"
+    result swarm_dhcp_emulated_over_wall "$(field dhcp 'round(r["run"]["end_us"] / 1e6 / r["wall"][0]["elapsed_s"], 3)')"
+    result ratio_swarm_over_perfdhcp "$(awk -v a="$WIRE" -v b="$PERF" 'BEGIN { printf "%.3f", a / b }')"
+    ((ACKED == PHONES)) || { echo "bench.sh: only $ACKED of $PHONES phones got a lease on the wire"; RC=1; }
+    lab_down kea
+fi
+
+if [[ -z "$ONLY" || "$ONLY" == full ]]; then
+    echo "== full: $PHONES phones against dnsmasq + nginx"
+    lab_up dnsmasq
+    start_capture full
+    SRC=0
+    swarm "$FOR" full || SRC=$?
+    stop_capture
+    lab_down full
+    result full_wall_s "$SWARM_WALL"
+    result full_provisioned "$(field full 'r["provisioned"]')"
+    result full_failures "$(field full '";".join(f"{k}:{v}" for k, v in r["failures"].items()) or "none"')"
+    result full_runs_per_s "$(field full 'round(r["wall"][0]["provisioned_per_s"], 2)')"
+    result full_emulated_over_wall "$(field full 'round(r["run"]["end_us"] / 1e6 / r["wall"][0]["elapsed_s"], 3)')"
+    result full_dhcp_wire_rate "$(python3 "$HERE/dhcpwire.py" "$WORK/full.pcap" | sed -n 's/^rate=//p')"
+    ((SRC == 0)) || { echo "bench.sh: the swarm exited $SRC (not every phone provisioned)"; RC=1; }
+    if python3 "$HERE/nginxmatch.py" "$WORK/full.json" "$WORK/full-nginx-access.log" | tee "$WORK/match.out"; then
+        result nginx_matches_report yes
+    else
+        result nginx_matches_report no
+        RC=1
+    fi
+    result nginx_200 "$(sed -n 's/.*nginx_200=\([0-9]*\).*/\1/p' "$WORK/match.out")"
+    result report_fetched "$(sed -n 's/.*report_fetched=\([0-9]*\).*/\1/p' "$WORK/match.out")"
+fi
+
+echo "== results (phones=$PHONES)"
+printf '%s\n' "${RESULTS[@]}"
+exit $RC
