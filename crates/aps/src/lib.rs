@@ -15,6 +15,7 @@
 //! - [`url`]: minimal http(s) URL parsing and relative resolution (I4).
 //! - [`names`]: MAC text and the `<MODEL>_<MAC>` file names.
 //! - [`time`]: the `Instant` type the sans-I/O state machines take.
+//! - [`vlan`]: the 802.1Q tag in use and when it changes (V1–V5).
 //!
 //! Guarantees: `no_std`, no allocation, no I/O, no clock. Every parser takes
 //! outside bytes and returns a typed error (with a line number where there are
@@ -36,5 +37,6 @@ pub mod settings;
 pub mod source;
 pub mod time;
 pub mod url;
+pub mod vlan;
 
 pub use board::model::{Hardware, Model, Protocol};

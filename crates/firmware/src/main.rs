@@ -181,7 +181,9 @@ impl App {
         let storage = unsafe { Storage { buffers: &mut *buffers, tables: &mut *tables } };
         let ident = Ident { model: id.model, mac: id.mac, user_agent: &ua };
         log!("dhcp: vendor class {} {}", id.model.hardware.name(), id.model.protocol.name());
-        self.net = Some(Net::new(storage, &mut self.eth, ident, &self.config, now, rng::next_u32()));
+        // Built in place: a `Net` on the stack would overflow it.
+        let net = self.net.insert(Net::new(storage, &mut self.eth, ident, &self.config, now, rng::next_u32()));
+        net.boot_vlan(&mut self.eth, &self.config, self.stores.state.dhcp_vlan(), &mut Uart);
     }
 
     fn zone(&self) -> i32 {
@@ -325,6 +327,12 @@ impl App {
             let mut sink = self.runner.as_mut().filter(|r| r.fetching()).map(|r| r.sink(&mut self.flash));
             net.poll(now, &mut self.eth, &self.config, &mut Uart, sink.as_mut());
             drop(sink);
+            if let Some(v) = net.take_vlan_store() {
+                match self.stores.state.set_dhcp_vlan(&mut self.flash, v) {
+                    Ok(()) => log!("vlan: stored voice {} data {}", v.voice, v.data),
+                    Err(e) => log!("vlan: storing the DHCP VLAN set failed: {}", e),
+                }
+            }
             if let Some(m) = net.take_failure() {
                 self.ui.show_error(m);
                 self.end_run();

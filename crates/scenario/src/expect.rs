@@ -61,9 +61,9 @@ pub fn check(e: &Expect, run: &Run) -> Outcome {
             What::Flash { op, partition, count } => flash(*op, *partition, *count, span, e.never, run.records),
             What::Boots { count, causes } => boots(*count, causes.as_deref(), span, run.records),
             What::Run { reason, count, due } => runs(*reason, *count, due, span, e.never, run),
-            What::Serve { path, proto, status, count } => net::serve(path, proto.as_deref(), *status, *count, span, e.never, run.records),
-            What::Dhcp { msg, option } => net::dhcp(msg.as_deref(), option.as_ref(), span, e.never, run.records),
-            What::Requests { paths, boots } => net::requests(paths, *boots, span, run.records),
+            What::Serve { path, proto, status, count, vlan } => net::serve(path, proto.as_deref(), *status, *count, *vlan, span, e.never, run.records),
+            What::Dhcp { msg, option, vlan } => net::dhcp(msg.as_deref(), option.as_ref(), *vlan, span, e.never, run.records),
+            What::Requests { paths, boots, dhcp, vlans } => net::requests(paths, net::Entries { boots: *boots, dhcp: *dhcp, vlans: *vlans }, span, run.records),
         },
     };
     Outcome { label: e.label.clone(), line: e.line, expected, passed, detail: if passed { String::new() } else { detail } }
@@ -131,21 +131,25 @@ pub fn describe(e: &Expect) -> String {
             };
             format!("{n}{due}")
         }
-        What::Serve { path, proto, status, count } => {
+        What::Serve { path, proto, status, count, vlan } => {
             let proto = proto.as_ref().map_or("a".to_string(), |p| format!("a {p}"));
             let status = status.map_or(String::new(), |s| format!(" answered {s}"));
             let n = count.map_or(String::new(), |c| format!("exactly {c}× "));
-            format!("{n}{proto} request for {path}{status}")
+            format!("{n}{proto} request for {path}{status}{}", net::on_vlan(*vlan))
         }
-        What::Dhcp { msg, option } => {
+        What::Dhcp { msg, option, vlan } => {
             let msg = msg.as_deref().unwrap_or("message");
-            match option {
+            let m = match option {
                 None => format!("a DHCP {msg}"),
                 Some((c, None)) => format!("a DHCP {msg} with option {c}"),
                 Some((c, Some(v))) => format!("a DHCP {msg} with option {c} {v}"),
-            }
+            };
+            format!("{m}{}", net::on_vlan(*vlan))
         }
-        What::Requests { paths, boots } => format!("the requests{} are [{}]", if *boots { " and boots" } else { "" }, paths.join(", ")),
+        What::Requests { paths, boots, dhcp, .. } => {
+            let extra = [(*dhcp, " and DHCP messages"), (*boots, " and boots")].iter().filter(|x| x.0).map(|x| x.1).collect::<String>();
+            format!("the requests{extra} are [{}]", paths.join(", "))
+        }
     };
     let when = match &e.window {
         Window::Run => String::new(),

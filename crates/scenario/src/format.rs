@@ -80,9 +80,12 @@
 //! msg = "discover"                 #   equals `hex` / `text`, or contains `contains_hex` /
 //! option = 60                      #   `contains_text`; no value key: the option is present
 //! text = "0107Thomson0206ST20300303SIP"
+//! vlan = 4                         # serve and dhcp: seen on VLAN 4 (0 = untagged)
 //! [expect.requests]                # the served paths of the window, in order, equal `paths`
 //! paths = ["/ST2030S.inf", "boot", "/ST2030S.inf"]    # with boots = true, a boot is "boot"
 //! boots = true                     # (also [[expect.requests]] for several windows)
+//! dhcp = true                      # each DHCP message is an entry too: "discover", "request"
+//! vlans = true                     # entries end in "@4" / "@untagged": "discover@untagged"
 //! ```
 //!
 //! A state `at` an instant is the state after everything at that instant: a
@@ -247,12 +250,16 @@ pub enum What {
     Run { reason: Option<RunReason>, count: Option<u32>, due: (Option<TimeRef>, Option<TimeRef>) },
     /// Lab `serve` records (file requests): path, and optionally protocol,
     /// status and an exact count.
-    Serve { path: Matcher, proto: Option<String>, status: Option<u16>, count: Option<u32> },
+    /// `vlan`: the VLAN the request was seen on (0 = untagged).
+    Serve { path: Matcher, proto: Option<String>, status: Option<u16>, count: Option<u32>, vlan: Option<u16> },
     /// A lab `dhcp` record: message type, and optionally one option's value.
-    Dhcp { msg: Option<String>, option: Option<(u8, Option<OptionValue>)> },
+    Dhcp { msg: Option<String>, option: Option<(u8, Option<OptionValue>)>, vlan: Option<u16> },
     /// The served paths in the window, in order, equal `paths`; with
     /// `boots`, each boot in the window is the entry `boot`.
-    Requests { paths: Vec<String>, boots: bool },
+    /// With `dhcp`, each DHCP message is the entry of its name
+    /// (`discover`, `request`); with `vlans`, every path and DHCP entry
+    /// ends in `@N` or `@untagged`.
+    Requests { paths: Vec<String>, boots: bool, dhcp: bool, vlans: bool },
 }
 
 #[derive(Clone, Debug)]

@@ -21,6 +21,7 @@ mod http;
 mod sip;
 mod sntp;
 mod tftp;
+mod vlans;
 #[cfg(test)]
 mod tests;
 
