@@ -2,13 +2,13 @@
 //! the key sequences, `config` for the factory defaults).
 //!
 //! Start-up: the boot ROM starts us from the boot window with a fresh
-//! stack; `rt` sets up RAM. We arm the watchdog (8 s), read our own image
+//! stack; `rt` sets up RAM. We arm the watchdog (120 s), read our own image
 //! header (model, protocol, version) and the board's MAC, show the boot
 //! screen, load the config store (writing the factory defaults on a blank
 //! one), then run the main loop:
 //!
 //! ```text
-//! loop { kick watchdog; app.poll(now); sleep_until(min(app.poll_at(now), now + 4 s)) }
+//! loop { kick watchdog; app.poll(now); sleep_until(min(app.poll_at(now), now + 60 s)) }
 //! ```
 //!
 //! `App::poll` is where the network (`firmware::net::stack::Net` over the
@@ -93,7 +93,9 @@ impl Console for Uart {
     }
 }
 
-const WATCHDOG_US: u32 = 8_000_000;
+/// Long enough that an idle phone wakes about once a minute (its clock), not
+/// every few seconds: days of idle time stay cheap to emulate.
+const WATCHDOG_US: u32 = 120_000_000;
 /// Never sleep longer than half the watchdog period.
 const MAX_SLEEP_US: u64 = WATCHDOG_US as u64 / 2;
 
