@@ -3,12 +3,14 @@
 //! Glue only: the phone is `machine`, scenarios are `scenario`, images are
 //! `rom`. Subcommands: `run` (one phone, in a window or headless), `scenario`
 //! (run scenario files, JUnit/JSON reports, coverage), `fw pack|inspect`,
-//! `ser encrypt|decrypt`, `lint DIR`, `flash inspect`.
+//! `ser encrypt|decrypt`, `lint DIR`, `flash inspect`, `notify` (a SIP
+//! check-sync NOTIFY to a phone).
 
 mod flash_inspect;
 mod fw;
 mod headless;
 mod lint;
+mod notify;
 mod paths;
 mod run;
 mod scenarios;
@@ -50,6 +52,8 @@ enum Command {
     /// Flash images saved by `st20xx run --flash`.
     #[command(subcommand)]
     Flash(flash_inspect::FlashCommand),
+    /// Send a SIP NOTIFY check-sync to a phone and print its answer.
+    Notify(notify::NotifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -106,6 +110,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         Command::Lint(a) => lint::dispatch(a),
         Command::Flash(c) => flash_inspect::dispatch(c),
         Command::Swarm(a) => swarm::dispatch(a),
+        Command::Notify(a) => notify::dispatch(a),
         Command::Fw(FwCommand::Inspect { file }) => {
             print!("{}", fw::inspect_file(&file)?);
             Ok(ExitCode::SUCCESS)

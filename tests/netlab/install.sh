@@ -9,7 +9,7 @@
 set -euo pipefail
 
 PKGS=(dnsmasq-base kea-dhcp4-server kea-admin tftpd-hpa nginx-light chrony python3-minimal
-      tcpdump busybox isc-dhcp-client)
+      tcpdump busybox isc-dhcp-client ethtool)
 # Init scripts of the packages above that could start a daemon.
 SERVICES=(isc-kea-dhcp4-server kea-dhcp4-server tftpd-hpa nginx chrony)
 

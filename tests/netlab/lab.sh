@@ -11,7 +11,8 @@
 #   PREFIX-sw   bridge br0 <- tap0 (the phone), vsrv, vcli
 #   PREFIX-srv  eth0 10.77.0.1/20 (dnsmasq DHCP+TFTP+DNS, Kea, nginx, chrony)
 #               eth0 10.77.0.2/20 (tftpd-hpa); with --vlan also eth1
-#               10.77.100.1/24 and 10.77.100.2/24 on VLAN 100 (see README.md)
+#               10.77.100.1/24 and 10.77.100.2/24 on VLAN 100, which also
+#               reach the untagged subnet over VLAN 100 (see README.md)
 #   PREFIX-cli  eth0, no address: for real DHCP/TFTP/HTTP clients
 # The phone attaches with `ip netns exec PREFIX-sw <emulator> --net tap:tap0`
 # (or from a thread that setns()'d into /run/netns/PREFIX-sw), flags
@@ -83,6 +84,11 @@ POOL_LAST=10.77.15.254
 LEASE_MAX=4096
 VNET=10.77.100
 VID=100
+# srv eth1's address on the untagged subnet (no route of its own): the source
+# of its ARP requests for phones that kept an untagged address on VLAN 100,
+# since a phone ignores ARP from outside its subnet.
+VLAN_ONLAN=$NET.3
+VTABLE=100
 
 # A process counts as alive until it is a zombie: PID 1 on some machines
 # reaps orphans only every few seconds.
@@ -171,7 +177,7 @@ no-ping
 dhcp-no-override
 # dnsmasq refuses leases past dhcp-lease-max (default 1000).
 dhcp-lease-max=$LEASE_MAX
-dhcp-range=set:lan,$NET.100,$POOL_LAST,$LANMASK,1h
+dhcp-range=tag:eth0,set:lan,$NET.100,$POOL_LAST,$LANMASK,1h
 dhcp-option=tag:lan,option:router,$NET.1
 dhcp-option=option:dns-server,$NET.1
 dhcp-option-force=66,"$NET.1"
@@ -185,18 +191,30 @@ dhcp-userclass=set:st2030s,Thomson ST2030S
 dhcp-option-force=tag:st2030s,67,"ST2030S.inf"
 # Option 60 starting with "0107Thomson" (D1 string form): option 43.
 dhcp-match=set:st2030,60,30:31:30:37:54:68:6f:6d:73:6f:6e
-dhcp-option-force=tag:st2030,43,"http://$NET.1/prov/ST2030S.inf"
+dhcp-option-force=tag:st2030,tag:!voicelan,43,"http://$NET.1/prov/ST2030S.inf"
 EOF
     if ((VLAN)); then
         cat >>"$f" <<EOF
-dhcp-range=set:vlan$VID,$VNET.100,$VNET.199,255.255.255.0,1h
+dhcp-range=tag:eth1,set:vlan$VID,$VNET.100,$VNET.199,255.255.255.0,1h
 dhcp-option=tag:vlan$VID,option:router,$VNET.1
+# A phone asking for option 190 (VLAN=1) on the untagged LAN moves to VLAN
+# $VID with its untagged address: point it at VLAN $VID's servers. dnsmasq
+# takes no value for option 55 but a masked hex prefix: the phone's list
+# (D3 order, 1 3 6 42 43 66 67 150 190 191 192) has 190 (be) 9th.
+dhcp-match=set:voice,55,*:*:*:*:*:*:*:*:be
+tag-if=set:voicelan,tag:voice,tag:lan
+dhcp-option-force=tag:voicelan,66,"$VNET.2"
+dhcp-option-force=tag:voicelan,150,$VNET.2
+dhcp-option-force=tag:voicelan,tag:st2030,43,"http://$VNET.1/prov/ST2030S.inf"
 EOF
     fi
 }
 
 write_kea_conf() {
-    local ifaces="\"eth0/$NET.1\"" vsubnet="" evallog=""
+    local ifaces="\"eth0/$NET.1\"" vsubnet="" evallog="" voice="" lanservers st2030=""
+    lanservers='
+        { "name": "tftp-server-name", "data": "'"$NET.1"'", "always-send": true },
+        { "name": "tftp-servers", "data": "'"$NET.2"'", "always-send": true },'
     # Class evaluation with the option bytes it saw (hex); --quiet drops it.
     ((QUIET)) || evallog=',
                { "name": "kea-dhcp4.eval", "severity": "DEBUG", "debuglevel": 55,
@@ -215,6 +233,26 @@ write_kea_conf() {
           { "name": "tftp-servers", "data": "$NET.2", "always-send": true } ] }
 EOF
 )
+        # As for dnsmasq: a phone asking for 190 (9th in its option 55) on
+        # the untagged LAN gets VLAN $VID's servers. Subnet options beat
+        # class options, so the untagged subnet's 66/150 move to a class.
+        st2030=" and not member('voicelan')"
+        voice=$(cat <<EOF
+    { "name": "voicelan",
+      "test": "pkt.iface == 'eth0' and substring(option[55].hex,8,1) == 0xbe",
+      "option-data": [
+        { "name": "tftp-server-name", "data": "$VNET.2", "always-send": true },
+        { "name": "tftp-servers", "data": "$VNET.2", "always-send": true } ] },
+    { "name": "lanservers", "test": "not member('voicelan')",
+      "option-data": [${lanservers%,} ] },
+    { "name": "st2030voice",
+      "test": "substring(option[60].hex,0,11) == '0107Thomson' and member('voicelan')",
+      "option-def": [ { "name": "vendor-encapsulated-options", "code": 43, "type": "string" } ],
+      "option-data": [ { "name": "vendor-encapsulated-options",
+                         "data": "http://$VNET.1/prov/ST2030S.inf", "always-send": true } ] },
+EOF
+)
+        lanservers=""
     fi
     # Class options lose to subnet options in Kea 2.2, so 43 and 67 live only
     # in the classes; option 43 as a plain string needs a class option-def.
@@ -230,12 +268,12 @@ EOF
     { "name": "vlan-enable", "code": 190, "space": "dhcp4", "type": "uint8" },
     { "name": "voice-vlan", "code": 191, "space": "dhcp4", "type": "uint16" },
     { "name": "data-vlan", "code": 192, "space": "dhcp4", "type": "uint16" } ],
-  "client-classes": [
+  "client-classes": [$voice
     { "name": "st2030s",
       "test": "(substring(option[77].hex,1,all) == 'Thomson ST2030S') or (option[77].hex == 'Thomson ST2030S')",
       "option-data": [ { "name": "boot-file-name", "data": "ST2030S.inf", "always-send": true } ] },
     { "name": "st2030",
-      "test": "substring(option[60].hex,0,11) == '0107Thomson'",
+      "test": "substring(option[60].hex,0,11) == '0107Thomson'$st2030",
       "option-def": [ { "name": "vendor-encapsulated-options", "code": 43, "type": "string" } ],
       "option-data": [ { "name": "vendor-encapsulated-options",
                          "data": "http://$NET.1/prov/ST2030S.inf", "always-send": true } ] } ],
@@ -245,9 +283,7 @@ EOF
       "next-server": "$NET.1", "server-hostname": "tftpsrv", "boot-file-name": "boot.inf",
       "option-data": [
         { "name": "routers", "data": "$NET.1" },
-        { "name": "domain-name-servers", "data": "$NET.1" },
-        { "name": "tftp-server-name", "data": "$NET.1", "always-send": true },
-        { "name": "tftp-servers", "data": "$NET.2", "always-send": true },
+        { "name": "domain-name-servers", "data": "$NET.1" },$lanservers
         { "name": "vlan-enable", "data": "1", "always-send": true },
         { "name": "voice-vlan", "data": "100", "always-send": true },
         { "name": "data-vlan", "data": "200", "always-send": true } ] }$vsubnet ],
@@ -335,7 +371,22 @@ build_net() {
         ip -n "$SRV" addr add "$VNET.1/24" dev eth1
         ip -n "$SRV" addr add "$VNET.2/24" dev eth1
         link_up "$SRV" eth1
+        # A phone keeps its untagged lease's address when DHCP moves it to
+        # VLAN $VID: replies from the VLAN's addresses go back over eth1
+        # (tagged by vlantag.py), and eth1's ARP for such a phone comes from
+        # an address on the phone's subnet.
+        ip -n "$SRV" addr add "$VLAN_ONLAN/$PLEN" dev eth1 noprefixroute
+        in_ns "$SRV" sysctl -qw net.ipv4.conf.eth1.arp_announce=1
+        ip -n "$SRV" route add "$VNET.0/24" dev eth1 table "$VTABLE"
+        ip -n "$SRV" route add "$LAN" dev eth1 table "$VTABLE"
+        ip -n "$SRV" rule add from "$VNET.0/24" lookup "$VTABLE" pref 100
         link_up "$CLI" eth1
+        # vlantag.py copies frames with packet sockets: a veth would hand it
+        # UDP/TCP checksums left for an offload (the phone drops those) and
+        # TCP super-frames larger than the TAP's MTU, so the VLAN's senders
+        # finish every frame in software.
+        in_ns "$SRV" ethtool -K eth1 tx off tso off gso off >/dev/null
+        in_ns "$CLI" ethtool -K eth1 tx off tso off gso off >/dev/null
     fi
 }
 
@@ -474,6 +525,8 @@ NETLAB_POOL=$NET.100-$POOL_LAST
 NETLAB_TFTP2=$NET.2
 NETLAB_VLAN_ID=$VID
 NETLAB_VLAN_SERVER=$VNET.1
+NETLAB_VLAN_TFTP2=$VNET.2
+NETLAB_VLAN_ONLAN=$VLAN_ONLAN
 EOF
     trap - EXIT
     echo "lab $NAME up in $(since "$t0") s (dhcp $DHCP, vlan $VLAN); attach with: ip netns exec $SW <emulator> --net tap:tap0"

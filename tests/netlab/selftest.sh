@@ -70,6 +70,11 @@ URL=http://10.77.0.1/prov/ST2030S.inf
 URLHEX=$(printf '%s' "$URL" | od -An -tx1 | tr -d ' \n')
 UA="THOMSON ST2030 hw5 fw2.74 00-14-7F-E1-47-B3"
 S=10.77.0.1
+# With --vlan, a client asking for option 190 on the untagged LAN (tapdhcp.py,
+# like a phone with VLAN=1) is pointed at VLAN 100's servers.
+VURL=http://10.77.100.1/prov/ST2030S.inf
+VURLHEX=$(printf '%s' "$VURL" | od -An -tx1 | tr -d ' \n')
+VS=10.77.100.2
 
 # busybox udhcpc hook: configures the address in cli and keeps the lease's
 # variables (lower-case ones are udhcpc's) in $WORK/lease.
@@ -111,12 +116,14 @@ run_one() {
     ok "lab up in $t s"
 
     # The emulator's path: attach to tap0 inside the sw namespace.
+    local url=$URL urlhex=$URLHEX s66=$S s150=10.77.0.2
+    [[ -z "$vlan" ]] || { url=$VURL urlhex=$VURLHEX s66=$VS s150=$VS; }
     if ip netns exec "$NAME-sw" python3 "$HERE/tapdhcp.py" >"$WORK/offer" 2>"$WORK/offer.err"; then
         ok "OFFER through tap0 ($(grep -E '^(forwarding_us|offer_us)=' "$WORK/offer" | tr '\n' ' '))"
-        check "tap0 OFFER: option 43 = INF URL" grep -qx "opt43=$URLHEX" "$WORK/offer"
-        check "tap0 OFFER: option 66 = $S" hex_or_nul opt66 "$(printf %s "$S" | od -An -tx1 | tr -d ' \n')" "$WORK/offer"
+        check "tap0 OFFER: option 43 = $url" grep -qx "opt43=$urlhex" "$WORK/offer"
+        check "tap0 OFFER: option 66 = $s66" hex_or_nul opt66 "$(printf %s "$s66" | od -An -tx1 | tr -d ' \n')" "$WORK/offer"
         check "tap0 OFFER: option 67 = ST2030S.inf" hex_or_nul opt67 "$(printf ST2030S.inf | od -An -tx1 | tr -d ' \n')" "$WORK/offer"
-        check "tap0 OFFER: option 150 = 10.77.0.2" grep -qx opt150=0a4d0002 "$WORK/offer"
+        check "tap0 OFFER: option 150 = $s150" grep -qx "opt150=$(printf '%02x' ${s150//./ })" "$WORK/offer"
         check "tap0 OFFER: options 190/191/192 = 01/0064/00c8" \
             bash -c "grep -qx opt190=01 '$WORK/offer' && grep -qx opt191=0064 '$WORK/offer' && grep -qx opt192=00c8 '$WORK/offer'"
         check "tap0 OFFER: BOOTP file/sname/siaddr" \

@@ -13,10 +13,14 @@
 //! phone's flash: the lab's DHCP servers hand every ST2030 option 43, which
 //! takes precedence over the TFTP options (P1-P4), so only a pre-configured
 //! server makes the phone use TFTP. Every run presets the NTP server.
+//!
+//! The VLAN cases (`vlan.rs`) run a `--vlan` lab with each DHCP server: the
+//! phone is moved to VLAN 100 by options 190-192 and provisions there.
 
 #[path = "../netlab/netlab.rs"]
 mod netlab;
 mod phone;
+mod vlan;
 
 use netlab::{Dhcp, Lab, LabError, Options};
 use phone::Console;
@@ -95,7 +99,12 @@ impl Drop for Tree {
 
 /// Brings the lab up, or says loudly why this machine cannot.
 fn lab_or_skip(tree: &Path, dhcp: Dhcp) -> Option<Lab> {
-    match Lab::up(&Options { tree: tree.to_path_buf(), dhcp, vlan: false, quiet: false }) {
+    lab_or_skip_with(tree, dhcp, false)
+}
+
+/// [`lab_or_skip`], with VLAN 100 served when `vlan`.
+fn lab_or_skip_with(tree: &Path, dhcp: Dhcp, vlan: bool) -> Option<Lab> {
+    match Lab::up(&Options { tree: tree.to_path_buf(), dhcp, vlan, quiet: false }) {
         Ok(lab) => Some(lab),
         Err(LabError::Skipped(why)) => {
             // Straight to stderr: the test harness captures `eprintln!` of passing tests.
@@ -113,10 +122,17 @@ fn ntp_flash(extra: &[(&'static str, &'static str)]) -> Vec<u8> {
     phone::flash_with(&config)
 }
 
+/// Whether a `dhcp: lease A.B.C.D/20 ...` line holds an address of the
+/// lab's untagged LAN, 10.77.0.0/20 (dnsmasq picks it by a hash of the MAC).
+pub(crate) fn lan_lease(line: &str) -> bool {
+    let addr = line.strip_prefix("dhcp: lease ").and_then(|r| r.split_once("/20 ")).and_then(|(a, _)| a.parse::<std::net::Ipv4Addr>().ok());
+    addr.is_some_and(|a| u32::from(a) & 0xFFFF_F000 == u32::from(std::net::Ipv4Addr::new(10, 77, 0, 0)))
+}
+
 /// The phone's lease line and its clock line, both from the lab.
 fn assert_lease_and_ntp(c: &Console) {
     let lease = c.find("dhcp: lease ").unwrap_or_else(|| panic!("no lease in {:?}:\n{}", c.took, c.text()));
-    assert!(lease.starts_with("dhcp: lease 10.77.0.") && lease.contains("router 10.77.0.1") && lease.contains("dns 10.77.0.1"), "{lease}");
+    assert!(lan_lease(lease) && lease.contains("router 10.77.0.1") && lease.contains("dns 10.77.0.1"), "{lease}");
     assert_eq!(c.find("dhcp: inf url "), Some("dhcp: inf url http://10.77.0.1:80/prov/ST2030S.inf"), "option 43 from the lab:\n{}", c.text());
     let ntp = c.find("ntp: ").unwrap_or_else(|| panic!("no ntp line:\n{}", c.text()));
     assert!(ntp.starts_with("ntp: 20") && ntp.ends_with(" UTC from 10.77.0.1"), "{ntp}");
@@ -141,7 +157,7 @@ fn tftp_run(lab: &Lab, t: &Tree, tag: &str, server: &'static str) {
     let want = t.fetch_line("tftp", server, TFTP_INF, TFTP_INF);
     let c = phone::run(lab, &t.scratch(), tag, &ntp_flash(&[("autoprovision.AutoprovisionTFTPServer", server)]), RUN_LIMIT, |c| c.find("fetch: ").is_some());
     eprintln!("{tag}: {:.2} s", c.took.as_secs_f64());
-    assert!(c.find("dhcp: lease 10.77.0.").is_some(), "{}", c.text());
+    assert!(c.find("dhcp: lease ").is_some_and(lan_lease), "{}", c.text());
     let candidate = format!("aps: candidate tftp {server} {TFTP_INF} via AutoprovisionTFTPServer");
     assert_eq!(c.find("aps: candidate "), Some(candidate.as_str()), "{}", c.text());
     assert_eq!(c.find("fetch: "), Some(want.as_str()), "{}", c.text());
@@ -176,4 +192,39 @@ fn the_phone_provisions_from_kea_nginx_dnsmasq_tftp_and_chrony() {
     tftp_run(&lab, &t, "kea-dnsmasq-tftp", "10.77.0.1");
     eprintln!("kea lab: {:.2} s of phone runs", start.elapsed().as_secs_f64());
     lab.down().expect("lab down");
+}
+
+/// The VLAN case in a `--vlan` lab with `dhcp`, serving the project's
+/// provisioning tree (a full run: firmware, melodies, tables, configs),
+/// which the lab only reads.
+fn vlan_run(dhcp: Dhcp) {
+    let t = Tree::new(&format!("vlan-{dhcp:?}"));
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/provisioning");
+    let Some(lab) = lab_or_skip_with(&tree, dhcp, true) else { return };
+    let fetch_line = |server: &str, name: &str| {
+        let data = std::fs::read(tree.join(name)).unwrap();
+        format!("fetch: tftp {server} {name} {} bytes crc32={:08x}", data.len(), crc32(&data))
+    };
+    let took = vlan::tftp_over_vlan_100(&lab, dhcp, &tree, &t.scratch(), fetch_line);
+    eprintln!("vlan 100 ({dhcp:?}): {:.2} s of phone run", took.as_secs_f64());
+    lab.down().expect("lab down");
+}
+
+#[test]
+fn the_phone_moves_to_vlan_100_by_dnsmasq_and_provisions_from_its_tftpd() {
+    vlan_run(Dhcp::Dnsmasq);
+}
+
+#[test]
+fn the_phone_moves_to_vlan_100_by_kea_and_provisions_from_its_tftpd() {
+    vlan_run(Dhcp::Kea);
+}
+
+#[test]
+fn lan_lease_lines() {
+    assert!(lan_lease("dhcp: lease 10.77.10.252/20 router 10.77.0.1 dns 10.77.0.1"));
+    assert!(lan_lease("dhcp: lease 10.77.0.100/20 router 10.77.0.1"));
+    assert!(!lan_lease("dhcp: lease 10.77.16.1/20 router 10.77.0.1"));
+    assert!(!lan_lease("dhcp: lease 10.77.100.100/24 router 10.77.100.1"));
+    assert!(!lan_lease("dhcp: lease 10.77.0.100"));
 }

@@ -33,7 +33,10 @@ pub fn flash_with(config: &[(&str, &str)]) -> Vec<u8> {
 
 /// What one phone run printed.
 pub struct Console {
+    /// The firmware's console lines (`log` records), text only.
     pub lines: Vec<String>,
+    /// Every headless output line (LCD boxes, LEDs, boots, console).
+    pub raw: Vec<String>,
     pub took: Duration,
 }
 
@@ -86,11 +89,14 @@ pub fn run(lab: &Lab, scratch: &Path, tag: &str, flash: &[u8], limit: Duration, 
             }
         }
     });
-    let mut console = Console { lines: Vec::new(), took: Duration::ZERO };
+    let mut console = Console { lines: Vec::new(), raw: Vec::new(), took: Duration::ZERO };
     while start.elapsed() < limit && !done(&console) {
         match rx.recv_timeout(Duration::from_millis(100)) {
             // Headless lines are `  T.TTTTTT PHONE what`; console lines' `what` is `log TEXT`.
-            Ok(line) => console.lines.extend(line.split_once(" log ").map(|(_, t)| t.to_string())),
+            Ok(line) => {
+                console.lines.extend(line.split_once(" log ").map(|(_, t)| t.to_string()));
+                console.raw.push(line);
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }

@@ -1,5 +1,5 @@
 //! Integration tests of the provisioning tools, through the `st20xx` binary:
-//! `ser encrypt|decrypt`, `lint`, `flash inspect`, and the default tree in
+//! `ser encrypt|decrypt`, `lint`, `flash inspect`, `notify`, and the default tree in
 //! `assets/provisioning`.
 
 // `ser`: files and directories round trip; the openssl vector; key and wrong-key errors.
@@ -8,6 +8,8 @@ mod ser;
 mod lint;
 // `flash inspect` on a flash saved by `st20xx run --flash`; wrong sizes refused.
 mod flash;
+// `notify`: a check-sync NOTIFY to a UDP peer; 2xx exits 0, 403 and timeouts exit 1.
+mod notify;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -40,7 +40,18 @@ pub mod sysctl {
         pub const BOOT_SLOT: u32 = 0x24;
         /// RO: pending wake events (`EVENT_*`), cleared on read.
         pub const EVENTS: u32 = 0x28;
+        /// RW: the moment (timer µs) the provisioning run now starting was
+        /// due, low and high words; written before `RUN_MARK`.
+        pub const RUN_DUE_LO: u32 = 0x2C;
+        pub const RUN_DUE_HI: u32 = 0x30;
+        /// WO: a provisioning run starts now, for this reason (`RUN_*`);
+        /// the emulator records it (trace `run` event). Other values are ignored.
+        pub const RUN_MARK: u32 = 0x34;
     }
+    pub const RUN_POWER_UP: u32 = 1;
+    pub const RUN_PERIODIC: u32 = 2;
+    pub const RUN_NOTIFY: u32 = 3;
+    pub const RUN_NOTIFY_REBOOT: u32 = 4;
     pub const RESET_CAUSE_POWER_ON: u32 = 0;
     pub const RESET_CAUSE_SOFTWARE: u32 = 1;
     pub const RESET_CAUSE_WATCHDOG: u32 = 2;

@@ -15,4 +15,5 @@ pub mod identity;
 pub mod net;
 pub mod store;
 pub mod text;
+pub mod trigger;
 pub mod ui;

@@ -2,13 +2,13 @@
 //! the key sequences, `config` for the factory defaults).
 //!
 //! Start-up: the boot ROM starts us from the boot window with a fresh
-//! stack; `rt` sets up RAM. We arm the watchdog (8 s), read our own image
+//! stack; `rt` sets up RAM. We arm the watchdog (120 s), read our own image
 //! header (model, protocol, version) and the board's MAC, show the boot
 //! screen, load the config store (writing the factory defaults on a blank
 //! one), then run the main loop:
 //!
 //! ```text
-//! loop { kick watchdog; app.poll(now); sleep_until(min(app.poll_at(now), now + 4 s)) }
+//! loop { kick watchdog; app.poll(now); sleep_until(min(app.poll_at(now), now + 60 s)) }
 //! ```
 //!
 //! `App::poll` is where the network (`firmware::net::stack::Net` over the
@@ -20,6 +20,14 @@
 //! on first boot, `config: ipp.RingVolume=6` when the menu saves),
 //! `aps: 3 stored files[, resuming after a firmware upgrade]`, and the
 //! network's (`dhcp: lease …`, `fetch: …`, `ntp: …`, `sip: …`).
+//!
+//! When a run starts: `aps::schedule` decides (T1 power-up within
+//! `AutoprovisionTimeSpan`, T2 periodic with NTP time, T3 only while
+//! on-hook and leased, T4 accepted NOTIFYs; see `firmware::trigger`). A run
+//! starts with the INF search; its start is marked to the board (SYSCTL
+//! RUN_MARK: the trace's `run` event) and logged `aps: run <reason>`. A
+//! `reboot=true` NOTIFY sets the STATE partition's notify-reboot flag and
+//! resets; the next boot clears it and its run is `notify_reboot`.
 //!
 //! Provisioning: once the INF search (`firmware::net::stack`) finds the
 //! INF, `firmware::aps_runner` drives the run to its end. Each APS log line
@@ -60,6 +68,8 @@ use firmware::net::Console;
 use firmware::identity::Identity;
 use firmware::text::Frame;
 use firmware::ui::{Action, LogTail, Ui, View};
+use aps::schedule::{Go, Notified, Reason, Schedule, Wall};
+use aps::time::Instant;
 
 /// The application state lives in `.bss`, not in `rust_main`'s frame: the
 /// config map alone is 24 KiB, and `.bss` shows its size at link time.
@@ -67,7 +77,7 @@ static mut APP: core::mem::MaybeUninit<App> = core::mem::MaybeUninit::uninit();
 /// Every socket buffer (see `firmware::net::storage`).
 static mut NET_BUFFERS: Buffers = Buffers::new();
 static mut NET_TABLES: Tables = Tables::new();
-/// The RAM of the provisioning run (one run per boot).
+/// The RAM of the provisioning run (one run at a time).
 static mut RUN_MEMORY: Memory = Memory::new();
 /// The provisioning flash stores (in `.bss`, not built on the stack).
 static mut STORES: Stores = Stores::new();
@@ -83,7 +93,9 @@ impl Console for Uart {
     }
 }
 
-const WATCHDOG_US: u32 = 8_000_000;
+/// Long enough that an idle phone wakes about once a minute (its clock), not
+/// every few seconds: days of idle time stay cheap to emulate.
+const WATCHDOG_US: u32 = 120_000_000;
 /// Never sleep longer than half the watchdog period.
 const MAX_SLEEP_US: u64 = WATCHDOG_US as u64 / 2;
 
@@ -100,8 +112,11 @@ struct App {
     net: Option<Net>,
     stores: &'static mut Stores,
     runner: Option<ApsRunner<'static>>,
-    run_started: bool,
     off_hook: bool,
+    /// When runs start (made once the config is loaded).
+    schedule: Option<Schedule>,
+    /// The schedule has the NTP time.
+    clocked: bool,
 }
 
 /// What the provisioning run reaches: the network, the screen, the console.
@@ -148,12 +163,15 @@ impl App {
             net: None,
             stores,
             runner: None,
-            run_started: false,
             off_hook: false,
+            schedule: None,
+            clocked: false,
         }
     }
 
     /// Starts the network (after `load_config`: the DHCP options depend on it).
+    /// Not inlined, for the same reason as `init_app`.
+    #[inline(never)]
     fn start_net(&mut self, now: u64) {
         let id = &self.id;
         let mut fw: firmware::text::Line<8> = firmware::text::Line::new();
@@ -165,7 +183,9 @@ impl App {
         let storage = unsafe { Storage { buffers: &mut *buffers, tables: &mut *tables } };
         let ident = Ident { model: id.model, mac: id.mac, user_agent: &ua };
         log!("dhcp: vendor class {} {}", id.model.hardware.name(), id.model.protocol.name());
-        self.net = Some(Net::new(storage, &mut self.eth, ident, &self.config, now, rng::next_u32()));
+        // Built in place: a `Net` on the stack would overflow it.
+        let net = self.net.insert(Net::new(storage, &mut self.eth, ident, &self.config, now, rng::next_u32()));
+        net.boot_vlan(&mut self.eth, &self.config, self.stores.state.dhcp_vlan(), &mut Uart);
     }
 
     fn zone(&self) -> i32 {
@@ -185,25 +205,100 @@ impl App {
         log!("aps: {} stored files{}", self.stores.files.count(), if self.stores.state.resume() { ", resuming after a firmware upgrade" } else { "" });
     }
 
-    /// Starts the provisioning run over the INF the search found (once per boot).
+    /// Arms this boot's run (T1), after `load_config`.
+    fn start_schedule(&mut self, boot: u64) {
+        let first = if self.stores.state.notify_reboot() {
+            // Cleared before anything else: the flag never reboots twice.
+            if let Err(e) = self.stores.state.set_notify_reboot(&mut self.flash, false) {
+                log!("aps: cannot clear the NOTIFY reboot flag: {}", e);
+            }
+            Reason::NotifyReboot
+        } else {
+            Reason::PowerUp
+        };
+        let timing = firmware::trigger::timing_of(&self.config);
+        let s = Schedule::new(Instant::from_micros(boot), timing, rng::next_u32(), first, self.stores.state.resume());
+        if let Some((_, due)) = s.pending() {
+            log!("aps: {} run due at {} ms (span {} min, every {} days at {:02}:{:02})", first.name(), due.micros() / 1000, timing.span_minutes, timing.days, timing.start_minute / 60, timing.start_minute % 60);
+        }
+        self.schedule = Some(s);
+    }
+
+    /// Feeds the schedule (NOTIFY, NTP) and starts what it says is due.
+    fn trigger(&mut self, now: u64) {
+        let zone = self.zone();
+        let (Some(net), Some(sched)) = (&mut self.net, &mut self.schedule) else { return };
+        let at = Instant::from_micros(now);
+        if let Some(reboot) = net.take_notify() {
+            match sched.notify(at, reboot) {
+                Notified::Scheduled(due) => log!("aps: notify run due at {} ms", due.micros() / 1000),
+                Notified::Reboot => log!("aps: NOTIFY asks for a reboot"),
+                Notified::Busy => log!("aps: NOTIFY ignored: a run is pending or running"),
+                Notified::Held { until } => log!("aps: NOTIFY ignored: held until {} ms", until.micros() / 1000),
+            }
+        }
+        if !self.clocked
+            && let Some(c) = net.clock()
+        {
+            self.clocked = true;
+            sched.clock(Wall { unix_secs: c.unix_secs(now), at, offset_minutes: zone });
+            if let Some(p) = sched.next_periodic() {
+                log!("aps: periodic run due at {} ms", p.micros() / 1000);
+            }
+        }
+        let ready = !self.off_hook && net.leased();
+        match sched.poll(at, ready) {
+            None => {}
+            Some(Go::Reboot) => {
+                if let Err(e) = self.stores.state.set_notify_reboot(&mut self.flash, true) {
+                    log!("aps: cannot store the NOTIFY reboot flag: {}", e);
+                }
+                log!("aps: rebooting (NOTIFY reboot=true)");
+                sysctl::reset();
+                loop {
+                    sysctl::sleep_until(0);
+                }
+            }
+            Some(Go::Run { reason, due }) => {
+                if net.start_search(now, &self.config, &mut Uart) {
+                    sysctl::run_mark(firmware::trigger::run_code(reason), due.micros());
+                    log!("aps: run {} (due at {} ms)", reason.name(), due.micros() / 1000);
+                } else {
+                    sched.run_ended();
+                }
+            }
+        }
+    }
+
+    /// The run in progress has ended.
+    fn end_run(&mut self) {
+        if let Some(s) = &mut self.schedule {
+            s.run_ended();
+        }
+    }
+
+    /// Starts the provisioning run over the INF the search found.
     fn start_run(&mut self) {
-        let Some(net) = &mut self.net else { return };
-        let Some((found, inf)) = net.take_inf() else { return };
-        if core::mem::replace(&mut self.run_started, true) {
+        if self.runner.is_some() {
             return;
         }
+        let Some(net) = &mut self.net else { return };
+        let Some((found, inf)) = net.take_inf() else { return };
         let Some(inf) = inf else {
             log!("aps: INF larger than {} bytes", firmware::net::stack::KEEP);
             self.ui.show_error(aps::lcd::Message::GenFileNotFound);
+            self.end_run();
             return;
         };
         let src = InfSource { http: found.http, host: &found.host, port: found.port, name: &found.name };
         let phone = aps::run::Phone { model: self.id.model, mac: aps::names::Mac(self.id.mac), running: self.id.version, key: self.config.aes_key() };
-        // SAFETY: `run_started` makes this the only reference ever made to RUN_MEMORY.
+        // SAFETY: `runner` is None (checked above), so the reference the
+        // last runner held is gone: this is the only one to RUN_MEMORY.
         let mem: &'static mut Memory = unsafe { &mut *(&raw mut RUN_MEMORY) };
         self.runner = ApsRunner::new(mem, &src, inf, phone, &self.stores, self.id.slot);
         if self.runner.is_none() {
             log!("aps: cannot use the INF's origin");
+            self.end_run();
         }
     }
 
@@ -234,10 +329,18 @@ impl App {
             let mut sink = self.runner.as_mut().filter(|r| r.fetching()).map(|r| r.sink(&mut self.flash));
             net.poll(now, &mut self.eth, &self.config, &mut Uart, sink.as_mut());
             drop(sink);
+            if let Some(v) = net.take_vlan_store() {
+                match self.stores.state.set_dhcp_vlan(&mut self.flash, v) {
+                    Ok(()) => log!("vlan: stored voice {} data {}", v.voice, v.data),
+                    Err(e) => log!("vlan: storing the DHCP VLAN set failed: {}", e),
+                }
+            }
             if let Some(m) = net.take_failure() {
                 self.ui.show_error(m);
+                self.end_run();
             }
         }
+        self.trigger(now);
         self.start_run();
         self.poll_run(now);
         self.ui.poll(now);
@@ -259,7 +362,10 @@ impl App {
                     sysctl::sleep_until(0);
                 }
             }
-            Some(End::Done { .. } | End::Failed) => self.runner = None,
+            Some(End::Done { .. } | End::Failed) => {
+                self.runner = None;
+                self.end_run();
+            }
         }
     }
 
@@ -268,6 +374,8 @@ impl App {
         // The run has no timer: it moves on when a fetch ends (a poll of the net).
         let ui = if self.runner.as_ref().is_some_and(|r| !r.fetching()) { now } else { ui };
         let Some(net) = &mut self.net else { return ui };
+        let ready = !self.off_hook && net.leased();
+        let ui = self.schedule.as_ref().and_then(|s| s.poll_at(ready)).map_or(ui, |t| ui.min(t.micros()));
         let minute = net.clock().map_or(u64::MAX, |c| c.next_minute_us(now));
         ui.min(net.poll_at(now)).min(minute)
     }
@@ -308,6 +416,20 @@ fn reset_cause_name(c: u32) -> &'static str {
     }
 }
 
+/// Builds the application state in APP. Not inlined: the temporary it may
+/// build on the stack (as large as `App`) must not stay in `rust_main`'s
+/// frame, which lives for ever.
+#[inline(never)]
+fn init_app(id: Identity, now: u64) -> &'static mut App {
+    // SAFETY: called once from `rust_main`, which never returns, so this is
+    // the only reference to APP ever made.
+    unsafe {
+        let p = (&raw mut APP).cast::<App>();
+        p.write(App::new(id, now));
+        &mut *p
+    }
+}
+
 #[unsafe(no_mangle)]
 extern "C" fn rust_main() -> ! {
     sysctl::watchdog_enable(WATCHDOG_US);
@@ -318,15 +440,10 @@ extern "C" fn rust_main() -> ! {
     if id.model.hardware as u8 != sysctl::hardware() {
         log!("boot: warning: this image is for an {}, the board is not", id.model.hardware.name());
     }
-    // SAFETY: `rust_main` runs once and never returns, so this is the only
-    // reference to APP ever made.
-    let app: &'static mut App = unsafe {
-        let p = (&raw mut APP).cast::<App>();
-        p.write(App::new(id, now));
-        &mut *p
-    };
+    let app = init_app(id, now);
     app.render(now);
     app.load_config();
+    app.start_schedule(now);
     app.start_net(timer::now());
     loop {
         let now = timer::now();

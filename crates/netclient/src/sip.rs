@@ -340,6 +340,8 @@ pub enum Reply<'r> {
     MethodNotAllowed {
         allow: &'r str,
     },
+    /// 403 Forbidden (e.g. a NOTIFY from an untrusted source).
+    Forbidden,
     /// 481 Call/Transaction Does Not Exist.
     NoTransaction,
     /// 489 Bad Event.
@@ -352,6 +354,7 @@ impl Reply<'_> {
             Reply::Ok => "SIP/2.0 200 OK",
             Reply::BadRequest => "SIP/2.0 400 Bad Request",
             Reply::MethodNotAllowed { .. } => "SIP/2.0 405 Method Not Allowed",
+            Reply::Forbidden => "SIP/2.0 403 Forbidden",
             Reply::NoTransaction => "SIP/2.0 481 Call/Transaction Does Not Exist",
             Reply::BadEvent => "SIP/2.0 489 Bad Event",
         }

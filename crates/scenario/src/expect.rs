@@ -60,9 +60,10 @@ pub fn check(e: &Expect, run: &Run) -> Outcome {
             What::Log { text } => log(text, span, e.never, run.records),
             What::Flash { op, partition, count } => flash(*op, *partition, *count, span, e.never, run.records),
             What::Boots { count, causes } => boots(*count, causes.as_deref(), span, run.records),
-            What::Serve { path, proto, status, count } => net::serve(path, proto.as_deref(), *status, *count, span, e.never, run.records),
-            What::Dhcp { msg, option } => net::dhcp(msg.as_deref(), option.as_ref(), span, e.never, run.records),
-            What::Requests { paths, boots } => net::requests(paths, *boots, span, run.records),
+            What::Run { reason, count, due } => runs(*reason, *count, due, span, e.never, run),
+            What::Serve { path, proto, status, count, vlan } => net::serve(path, proto.as_deref(), *status, *count, *vlan, span, e.never, run.records),
+            What::Dhcp { msg, option, vlan } => net::dhcp(msg.as_deref(), option.as_ref(), *vlan, span, e.never, run.records),
+            What::Requests { paths, boots, dhcp, vlans } => net::requests(paths, net::Entries { boots: *boots, dhcp: *dhcp, vlans: *vlans }, span, run.records),
         },
     };
     Outcome { label: e.label.clone(), line: e.line, expected, passed, detail: if passed { String::new() } else { detail } }
@@ -118,21 +119,37 @@ pub fn describe(e: &Expect) -> String {
             (Some(n), None) => format!("{n} boot(s)"),
             (None, None) => "boots".into(),
         },
-        What::Serve { path, proto, status, count } => {
+        What::Run { reason, count, due } => {
+            let what = reason.map_or("provisioning run".to_string(), |r| format!("{} run", r.name()));
+            let n = match count {
+                Some(n) => format!("exactly {n} {what}(s)"),
+                None => format!("a {what}"),
+            };
+            let due = match due {
+                (None, None) => String::new(),
+                (f, t) => format!(" due in {}..{}", f.as_ref().map_or("start".into(), tref), t.as_ref().map_or("end".into(), tref)),
+            };
+            format!("{n}{due}")
+        }
+        What::Serve { path, proto, status, count, vlan } => {
             let proto = proto.as_ref().map_or("a".to_string(), |p| format!("a {p}"));
             let status = status.map_or(String::new(), |s| format!(" answered {s}"));
             let n = count.map_or(String::new(), |c| format!("exactly {c}× "));
-            format!("{n}{proto} request for {path}{status}")
+            format!("{n}{proto} request for {path}{status}{}", net::on_vlan(*vlan))
         }
-        What::Dhcp { msg, option } => {
+        What::Dhcp { msg, option, vlan } => {
             let msg = msg.as_deref().unwrap_or("message");
-            match option {
+            let m = match option {
                 None => format!("a DHCP {msg}"),
                 Some((c, None)) => format!("a DHCP {msg} with option {c}"),
                 Some((c, Some(v))) => format!("a DHCP {msg} with option {c} {v}"),
-            }
+            };
+            format!("{m}{}", net::on_vlan(*vlan))
         }
-        What::Requests { paths, boots } => format!("the requests{} are [{}]", if *boots { " and boots" } else { "" }, paths.join(", ")),
+        What::Requests { paths, boots, dhcp, .. } => {
+            let extra = [(*dhcp, " and DHCP messages"), (*boots, " and boots")].iter().filter(|x| x.0).map(|x| x.1).collect::<String>();
+            format!("the requests{extra} are [{}]", paths.join(", "))
+        }
     };
     let when = match &e.window {
         Window::Run => String::new(),
@@ -290,6 +307,26 @@ fn boots(count: Option<u32>, causes: Option<&[trace::BootCause]>, s: Span, recor
     let ok = count.is_none_or(|c| seen.len() == c as usize) && causes.is_none_or(|c| seen.iter().map(|b| b.1).eq(c.iter().copied()));
     let shown: Vec<String> = seen.iter().map(|(t, c, i)| format!("[{} {c:?} {i}]", stamp(*t))).collect();
     (ok, format!("{} boot(s) {}: {}", seen.len(), window_text(s), list(&shown, "none")))
+}
+
+fn runs(reason: Option<trace::RunReason>, count: Option<u32>, due: &(Option<TimeRef>, Option<TimeRef>), s: Span, never: bool, run: &Run) -> (bool, String) {
+    let bound = |r: &Option<TimeRef>, default: u64| match r {
+        None => Ok(default),
+        Some(TimeRef::Abs(t)) => Ok(*t),
+        Some(TimeRef::Mark { mark, plus_us }) => run.marks.get(mark).map(|t| t + plus_us).ok_or_else(|| format!("the step marked `{mark}` never happened")),
+    };
+    let (lo, hi) = match (bound(&due.0, 0), bound(&due.1, u64::MAX)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(m), _) | (_, Err(m)) => return (false, m),
+    };
+    let all: Vec<(u64, trace::RunReason, u64)> = run.records.iter().filter(|r| in_span(r, s)).filter_map(|r| match &r.event {
+        Event::Run { reason, due_us } => Some((r.t_us, *reason, *due_us)),
+        _ => None,
+    }).collect();
+    let matching = all.iter().filter(|(_, r, d)| reason.is_none_or(|w| w == *r) && (lo..=hi).contains(d)).count();
+    let ok = if never { matching == 0 } else { count.map_or(matching >= 1, |c| matching == c as usize) };
+    let shown: Vec<String> = all.iter().map(|(t, r, d)| format!("[{} {} due {}]", stamp(*t), r.name(), stamp(*d))).collect();
+    (ok, format!("{matching} matching, runs {}: {}", window_text(s), list(&shown, "none")))
 }
 
 pub mod net;

@@ -51,6 +51,12 @@
 //! mark = "cut"                     # names this step's actual time for later times
 //! [[step]]
 //! wait = "1d"                      # only time passes
+//! [[step]]                         # the lab sends SIP NOTIFY check-sync to the phone
+//! notify = { reboot = false, from = "10.0.0.2", count = 1, every = "10ms" }
+//!                                  #   (all optional: from = a lab address, or a list used
+//!                                  #   in turn, default the lab's SIP source; to = default
+//!                                  #   the address the lab leased to the phone;
+//!                                  #   count NOTIFYs, one every `every`, from the step's time)
 //!
 //! [[expect.lcd]]                   # LCD line shows text (exact `text`, `contains`, `regex`)
 //! line = 3                         # 1..6; omitted: any line
@@ -62,6 +68,11 @@
 //! [[expect.log]]                   # a console line matching text/contains/regex
 //! [[expect.flash]]                 # flash operations: op, partition, count (default ≥ 1)
 //! [[expect.boots]]                 # boots in the window: count, causes = ["power_on", …]
+//! [[expect.run]]                   # provisioning runs that started in the window (trace `run`):
+//! reason = "notify"                #   power_up, periodic, notify, notify_reboot (default any);
+//! count = 1                        #   exactly N (default at least one); `never`; and
+//! due_from = "0s"                  #   due_from / due_to: the run's due moment in that range
+//! due_to = "10m"
 //! [[expect.serve]]                 # a lab `serve` record: path (exact; or contains/regex),
 //! path = "/ST2030S.inf"            #   proto ("http"/"tftp"), status, count (exactly N in
 //! status = 200                     #   the window; default at least one), from/to, never
@@ -69,9 +80,12 @@
 //! msg = "discover"                 #   equals `hex` / `text`, or contains `contains_hex` /
 //! option = 60                      #   `contains_text`; no value key: the option is present
 //! text = "0107Thomson0206ST20300303SIP"
+//! vlan = 4                         # serve and dhcp: seen on VLAN 4 (0 = untagged)
 //! [expect.requests]                # the served paths of the window, in order, equal `paths`
 //! paths = ["/ST2030S.inf", "boot", "/ST2030S.inf"]    # with boots = true, a boot is "boot"
 //! boots = true                     # (also [[expect.requests]] for several windows)
+//! dhcp = true                      # each DHCP message is an entry too: "discover", "request"
+//! vlans = true                     # entries end in "@4" / "@untagged": "discover@untagged"
 //! ```
 //!
 //! A state `at` an instant is the state after everything at that instant: a
@@ -86,7 +100,7 @@ use crate::script::Timed;
 use board::model::Model;
 use regex::Regex;
 use std::path::PathBuf;
-use trace::{BootCause, FlashOp};
+use trace::{BootCause, FlashOp, RunReason};
 
 /// One scenario file.
 #[derive(Clone, Debug)]
@@ -169,6 +183,20 @@ pub enum Action {
     /// Cut power while the `nth` (1-based) matching flash operation that starts
     /// at or after the step's time is busy.
     CutDuringFlash { nth: u32, op: Option<FlashOp>, partition: Option<&'static str> },
+    /// The lab sends `count` check-sync NOTIFYs, one every `every_us` from
+    /// the step's time, from the addresses of `from` in turn (empty: the
+    /// lab's SIP source) to `to` (default: the address the lab leased to
+    /// the phone).
+    Notify(Notify),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notify {
+    pub from: Vec<std::net::Ipv4Addr>,
+    pub to: Option<std::net::Ipv4Addr>,
+    pub reboot: bool,
+    pub count: u32,
+    pub every_us: u64,
 }
 
 /// How a text is matched.
@@ -217,14 +245,21 @@ pub enum What {
     Log { text: Matcher },
     Flash { op: Option<FlashOp>, partition: Option<&'static str>, count: Option<u32> },
     Boots { count: Option<u32>, causes: Option<Vec<BootCause>> },
+    /// Provisioning runs started in the window (trace `run`): reason,
+    /// exact count, and the range their due moment lies in.
+    Run { reason: Option<RunReason>, count: Option<u32>, due: (Option<TimeRef>, Option<TimeRef>) },
     /// Lab `serve` records (file requests): path, and optionally protocol,
     /// status and an exact count.
-    Serve { path: Matcher, proto: Option<String>, status: Option<u16>, count: Option<u32> },
+    /// `vlan`: the VLAN the request was seen on (0 = untagged).
+    Serve { path: Matcher, proto: Option<String>, status: Option<u16>, count: Option<u32>, vlan: Option<u16> },
     /// A lab `dhcp` record: message type, and optionally one option's value.
-    Dhcp { msg: Option<String>, option: Option<(u8, Option<OptionValue>)> },
+    Dhcp { msg: Option<String>, option: Option<(u8, Option<OptionValue>)>, vlan: Option<u16> },
     /// The served paths in the window, in order, equal `paths`; with
     /// `boots`, each boot in the window is the entry `boot`.
-    Requests { paths: Vec<String>, boots: bool },
+    /// With `dhcp`, each DHCP message is the entry of its name
+    /// (`discover`, `request`); with `vlans`, every path and DHCP entry
+    /// ends in `@N` or `@untagged`.
+    Requests { paths: Vec<String>, boots: bool, dhcp: bool, vlans: bool },
 }
 
 #[derive(Clone, Debug)]

@@ -5,7 +5,7 @@
 //! of its `[[step]]` / `[[expect.…]]` table or top-level key).
 
 use crate::conformance;
-use crate::format::{Action, Clock, Expect, Matcher, Phone, Scenario, Step, StepTime, TimeRef, What, Window, parse_mac};
+use crate::format::{Action, Clock, Expect, Matcher, Notify, Phone, Scenario, Step, StepTime, TimeRef, What, Window, parse_mac};
 use crate::script::{self, Input, Timed};
 use crate::time;
 use board::keys::Key;
@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use toml::Spanned;
-use trace::{BootCause, FlashOp};
+use trace::{BootCause, FlashOp, RunReason};
 
 #[derive(Debug, Error)]
 pub enum LoadError {
@@ -92,6 +92,38 @@ struct RawStep {
     during_flash: Option<u32>,
     flash_op: Option<FlashOp>,
     flash_partition: Option<String>,
+    notify: Option<RawNotify>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawNotify {
+    from: Option<RawFrom>,
+    to: Option<String>,
+    #[serde(default)]
+    reboot: bool,
+    count: Option<u32>,
+    every: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawFrom {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRun {
+    reason: Option<RunReason>,
+    count: Option<u32>,
+    from: Option<String>,
+    to: Option<String>,
+    due_from: Option<String>,
+    due_to: Option<String>,
+    #[serde(default)]
+    never: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -107,6 +139,8 @@ struct RawExpects {
     flash: Vec<Spanned<RawFlash>>,
     #[serde(default)]
     boots: Vec<Spanned<RawBoots>>,
+    #[serde(default)]
+    run: Vec<Spanned<RawRun>>,
     #[serde(default)]
     serve: Vec<Spanned<net::RawServe>>,
     #[serde(default)]
@@ -266,6 +300,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, LoadError> {
     for (i, e) in raw.expect.boots.iter().enumerate() {
         add("boots", i, e.span(), boots(e.get_ref(), &marks))?;
     }
+    for (i, e) in raw.expect.run.iter().enumerate() {
+        add("run", i, e.span(), run(e.get_ref(), &marks))?;
+    }
     for (i, e) in raw.expect.serve.iter().enumerate() {
         add("serve", i, e.span(), net::serve(e.get_ref(), &marks))?;
     }
@@ -364,12 +401,15 @@ fn step(s: &RawStep, line: usize, marks: &HashSet<String>) -> Result<Step, Strin
     if let Some(h) = s.hook {
         actions.push(Action::Inputs(vec![Timed { at_us: 0, input: Input::Hook { off_hook: matches!(h, RawHook::Off) } }]));
     }
+    if let Some(n) = &s.notify {
+        actions.push(Action::Notify(notify(n)?));
+    }
     let action = match (actions.len(), &s.wait) {
         (0, Some(_)) => Action::Wait,
-        (0, None) => return Err("no action: give one of `power`, `press`, `keys`, `hook` (or `wait` to let time pass)".into()),
+        (0, None) => return Err("no action: give one of `power`, `press`, `keys`, `hook`, `notify` (or `wait` to let time pass)".into()),
         (1, None) => actions.pop().expect("one action"),
         (1, Some(_)) => return Err("`wait` only lets time pass; use `after` to delay an action".into()),
-        _ => return Err("more than one action: give one of `power`, `press`, `keys`, `hook` per step".into()),
+        _ => return Err("more than one action: give one of `power`, `press`, `keys`, `hook`, `notify` per step".into()),
     };
     if let Some(m) = &s.mark
         && (m.is_empty() || !m.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
@@ -466,6 +506,36 @@ fn boots(r: &RawBoots, marks: &HashSet<String>) -> Result<(What, Window, bool), 
         }
     let when = RawWhen { at: None, from: r.from.clone(), to: r.to.clone(), never: false };
     Ok((What::Boots { count: r.count, causes: r.causes.clone() }, window(&when, marks, false)?, false))
+}
+
+fn notify(n: &RawNotify) -> Result<Notify, String> {
+    let ip = |key: &str, v: &Option<String>| v.as_deref().map(|v| v.trim().parse::<std::net::Ipv4Addr>().map_err(|_| format!("`notify.{key}` `{v}`: not an IPv4 address"))).transpose();
+    let count = n.count.unwrap_or(1);
+    if count == 0 {
+        return Err("`notify.count` is at least 1".into());
+    }
+    let every_us = match &n.every {
+        Some(e) => time::parse(e).map_err(|e| format!("`notify.every`: {e}"))?,
+        None if count > 1 => return Err("`notify.count` > 1 needs `every`".into()),
+        None => 0,
+    };
+    let from = match &n.from {
+        None => Vec::new(),
+        Some(RawFrom::One(f)) => vec![ip("from", &Some(f.clone()))?.expect("given")],
+        Some(RawFrom::Many(fs)) if fs.is_empty() => return Err("`notify.from`: an empty list".into()),
+        Some(RawFrom::Many(fs)) => fs.iter().map(|f| ip("from", &Some(f.clone())).map(|o| o.expect("given"))).collect::<Result<_, _>>()?,
+    };
+    Ok(Notify { from, to: ip("to", &n.to)?, reboot: n.reboot, count, every_us })
+}
+
+fn run(r: &RawRun, marks: &HashSet<String>) -> Result<(What, Window, bool), String> {
+    if r.never && r.count.is_some() {
+        return Err("`never` and `count` exclude each other (`never` is `count = 0`)".into());
+    }
+    let tr = |key: &str, v: &Option<String>| v.as_deref().map(|v| time_ref(v, marks).map_err(|e| format!("`{key}`: {e}"))).transpose();
+    let due = (tr("due_from", &r.due_from)?, tr("due_to", &r.due_to)?);
+    let when = RawWhen { at: None, from: r.from.clone(), to: r.to.clone(), never: r.never };
+    Ok((What::Run { reason: r.reason, count: r.count, due }, window(&when, marks, false)?, r.never))
 }
 
 /// A flash partition name of `board::map::PARTITIONS`.

@@ -5,7 +5,8 @@
 //! Steps happen in file order. A step's time is absolute (`at`) or after the
 //! previous step's actual time (`after`); a power cut `during_flash` happens
 //! when the chosen flash operation starts, which is that step's actual time
-//! (and its mark's). The run stops at `end`, or 1 s after the last time the
+//! (and its mark's); `notify` runs to each NOTIFY's time and has the lab
+//! send it (the step's actual time is its first). The run stops at `end`, or 1 s after the last time the
 //! scenario mentions, or at a crash.
 //!
 //! Guarantees: never panics on a valid `Scenario`; a step that cannot happen
@@ -45,6 +46,12 @@ pub trait Driver {
     /// Queues an input for emulated time `at_us` (never earlier than now).
     fn schedule(&mut self, at_us: u64, input: Input);
     fn run_until(&mut self, until_us: u64, sink: &mut dyn FnMut(&Record) -> Flow) -> Result<u64, String>;
+    /// The lab sends one check-sync NOTIFY of `n` now, from `from` (`None`:
+    /// the lab's SIP source).
+    fn notify(&mut self, from: Option<std::net::Ipv4Addr>, n: &crate::format::Notify) -> Result<(), String> {
+        let _ = (from, n);
+        Err("this phone has no lab to send a NOTIFY from".into())
+    }
 }
 
 /// The outcome of playing the steps.
@@ -153,6 +160,17 @@ fn steps(s: &Scenario, d: &mut dyn Driver, p: &mut Played) -> Result<(), String>
                 }
                 d.schedule(stopped, Input::PowerCut);
                 stopped
+            }
+            Action::Notify(n) => {
+                for i in 0..u64::from(n.count) {
+                    if !run_to(d, t + i * n.every_us, p)? {
+                        return Ok(());
+                    }
+                    let from = (!n.from.is_empty()).then(|| n.from[i as usize % n.from.len()]);
+                    d.notify(from, n).map_err(|e| format!("{name}: {e}"))?;
+                }
+                last_input = last_input.max(t + u64::from(n.count - 1) * n.every_us);
+                t
             }
         };
         if let Some(m) = &step.mark {

@@ -11,7 +11,7 @@
 //! is gone when `run` returns.
 
 use crate::expect::{self, Run};
-use crate::format::{Clock, Phone, Scenario};
+use crate::format::{Clock, Notify, Phone, Scenario};
 use crate::play::{self, Driver, Flow};
 use crate::preconfig;
 use crate::report::Report;
@@ -20,7 +20,9 @@ use crate::script::Input;
 use board::model::Model;
 use machine::{ClockMode, Control, Machine, MachineConfig, Runner};
 use rom::Roms;
+use site::PhoneNet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use thiserror::Error;
 
@@ -41,6 +43,34 @@ pub enum RunError {
 /// One emulated phone on its clock, as a `Driver`.
 pub struct PhoneDriver {
     runner: Runner,
+    mac: [u8; 6],
+    /// The lab's network, shared with the runner (to send NOTIFYs).
+    lab: Option<Arc<Mutex<PhoneNet>>>,
+}
+
+/// A `PhoneNet` the runner and the driver share.
+struct SharedNet(Arc<Mutex<PhoneNet>>);
+
+impl SharedNet {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PhoneNet> {
+        // A panic while holding the lock already ended the run.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl machine::Network for SharedNet {
+    fn receive(&mut self, now: u64, frame: &[u8]) {
+        self.lock().receive(now, frame)
+    }
+    fn transmit(&mut self, now: u64) -> Option<Vec<u8>> {
+        self.lock().transmit(now)
+    }
+    fn poll_at(&self) -> Option<u64> {
+        self.lock().poll_at()
+    }
+    fn drain_trace(&mut self) -> Vec<trace::Record> {
+        self.lock().drain_trace()
+    }
 }
 
 impl PhoneDriver {
@@ -51,7 +81,14 @@ impl PhoneDriver {
             Clock::Virtual => ClockMode::Virtual,
             Clock::Real => ClockMode::Real,
         };
-        Ok(PhoneDriver { runner: Runner::new(m, clock) })
+        Ok(PhoneDriver { runner: Runner::new(m, clock), mac: phone.mac, lab: None })
+    }
+
+    /// Plugs the phone into `net` (a lab network: NOTIFY steps use it).
+    pub fn connect(&mut self, net: PhoneNet) {
+        let shared = Arc::new(Mutex::new(net));
+        self.lab = Some(shared.clone());
+        self.runner.set_network(Box::new(SharedNet(shared)));
     }
 
     /// The flash contents now (8 MiB).
@@ -83,6 +120,18 @@ impl Driver for PhoneDriver {
         });
         Ok(self.runner.now())
     }
+
+    fn notify(&mut self, from: Option<std::net::Ipv4Addr>, n: &Notify) -> Result<(), String> {
+        let shared = self.lab.as_ref().ok_or("a `notify` step needs a `[net]`")?;
+        let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+        let lab = guard.lab_mut().ok_or("a `notify` step needs the built-in lab")?;
+        let to = match n.to {
+            Some(ip) => ip,
+            None => lab.leased_ip(self.mac).ok_or("`notify`: the lab has leased no address to the phone yet (give `to`)")?,
+        };
+        let from = from.unwrap_or(lab.config().sip.source);
+        lab.send_notify_from(self.runner.now(), from, to, n.reboot)
+    }
 }
 
 /// Reads a saved flash image; it must be exactly the flash size.
@@ -113,7 +162,7 @@ fn phone(s: &Scenario, roms: &Roms) -> Result<(PhoneDriver, Option<Served>), Run
         None => None,
         Some(net) => {
             let served = tree::materialize(net)?;
-            d.runner_mut().set_network(Box::new(served.phone_net(net, s.phone.mac, s.phone.seed)?));
+            d.connect(served.phone_net(net, s.phone.mac, s.phone.seed)?);
             Some(served)
         }
     };

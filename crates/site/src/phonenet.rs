@@ -9,7 +9,10 @@
 //! - VLANs: with the lab on VLAN 1 (the default) both ports are untagged
 //!   access ports on VLAN 1. With the lab on VLAN V the phone's port is a
 //!   trunk (V tagged, VLAN 1 native) and the lab's an access port on V, so
-//!   only frames the phone tags V reach the lab. With a TAP both ports are
+//!   only frames the phone tags V reach the lab. Each `[[vlan_host]]` of
+//!   the lab file is one more lab host on an access port of its VLAN, and
+//!   that VLAN joins the phone's trunk; a trace record says which host's
+//!   VLAN saw it (`None` for VLAN 1, untagged on the phone's cable). With a TAP both ports are
 //!   trunks for every VLAN, so tags pass through as the phone sent them
 //!   (a tag of VLAN 1 leaves untagged).
 //! - `--pcap` and `--trace-frames` see the cable at the phone's side: what
@@ -35,10 +38,12 @@ use std::path::Path;
 use trace::{Event, Record};
 
 /// What is at the other end of the switch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Far {
     Nothing,
-    Lab(PortId),
+    /// The main host, then the `[[vlan_host]]`s with the tag their
+    /// traffic carries on the phone's port.
+    Lab(PortId, Vec<(PortId, Option<u16>)>),
     Tap(PortId),
 }
 
@@ -89,13 +94,22 @@ impl PhoneNet {
                 let dir = lab_dir(dir.as_deref(), repo_root)?;
                 let cfg = opts.lab_config_in(&dir)?;
                 let (vlan, epoch) = (cfg.vlan, cfg.sntp.epoch_unix);
-                let lab = Lab::new(cfg, dir).map_err(|source| SiteError::LabConfig { path: opts.lab_file.clone(), source })?;
+                let err = |source| SiteError::LabConfig { path: opts.lab_file.clone(), source };
+                let hosts = cfg.vlan_hosts().map_err(err)?;
+                let lab = Lab::new(cfg, dir.clone()).map_err(err)?;
                 let id = switch.attach(PortMode::Access { pvid: vlan }, lab);
-                let tagged = (vlan != 1).then_some(vlan);
-                if let Some(v) = tagged {
-                    switch.set_mode(phone_port, PortMode::Trunk { allowed: vec![v], native: Some(1) });
+                let mut extra = Vec::new();
+                for h in hosts {
+                    let v = h.vlan;
+                    let lab = Lab::new(h, dir.clone()).map_err(err)?;
+                    extra.push((switch.attach(PortMode::Access { pvid: v }, lab), (v != 1).then_some(v)));
                 }
-                (Far::Lab(id), tagged, epoch.saturating_mul(1_000_000))
+                let tagged = (vlan != 1).then_some(vlan);
+                let allowed: Vec<u16> = tagged.into_iter().chain(extra.iter().filter_map(|e| e.1)).collect();
+                if !allowed.is_empty() {
+                    switch.set_mode(phone_port, PortMode::Trunk { allowed, native: Some(1) });
+                }
+                (Far::Lab(id, extra), tagged, epoch.saturating_mul(1_000_000))
             }
             NetSpec::Tap { name } => {
                 let tap = TapPort::open(name).map_err(|source| SiteError::Tap { name: name.clone(), source })?;
@@ -124,7 +138,7 @@ impl PhoneNet {
     /// The built-in lab, when the network has one (e.g. to send a NOTIFY).
     pub fn lab_mut(&mut self) -> Option<&mut Lab> {
         match self.far {
-            Far::Lab(id) => self.switch.device_mut::<Lab>(id),
+            Far::Lab(id, _) => self.switch.device_mut::<Lab>(id),
             _ => None,
         }
     }
@@ -154,10 +168,13 @@ impl PhoneNet {
     /// Moves every frame due at `now` and collects what the lab saw.
     fn pump(&mut self, now: u64) {
         self.switch.poll(now);
-        let (phone, vlan) = (self.phone.clone(), self.lab_vlan);
-        if let Some(lab) = self.lab_mut() {
-            let seen = lab.take_events();
-            self.records.extend(seen.iter().filter_map(|r| lab_record(&phone, vlan, r)));
+        let Far::Lab(main, extra) = &self.far else { return };
+        let hosts = std::iter::once((*main, self.lab_vlan)).chain(extra.iter().copied());
+        for (id, vlan) in hosts {
+            if let Some(lab) = self.switch.device_mut::<Lab>(id) {
+                let seen = lab.take_events();
+                self.records.extend(seen.iter().filter_map(|r| lab_record(&self.phone, vlan, r)));
+            }
         }
     }
 

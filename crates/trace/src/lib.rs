@@ -68,6 +68,9 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         vlan: Option<u16>,
     },
+    /// A provisioning run started: why, and the emulated time it was due
+    /// (earlier than `t_us` when it waited for the phone to be idle).
+    Run { reason: RunReason, due_us: u64 },
     /// An Ethernet frame on the phone's port (only with `--trace-frames`):
     /// `dir` is `tx` (sent by the phone) or `rx`, `hex` the whole frame.
     Frame { dir: String, len: u32, hex: String },
@@ -86,6 +89,28 @@ pub enum BootCause {
     PowerOn,
     Software,
     Watchdog,
+}
+
+/// Why a provisioning run started (CONFORMANCE T1, T2, T4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunReason {
+    PowerUp,
+    Periodic,
+    Notify,
+    NotifyReboot,
+}
+
+impl RunReason {
+    /// The JSON name (`power_up`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            RunReason::PowerUp => "power_up",
+            RunReason::Periodic => "periodic",
+            RunReason::Notify => "notify",
+            RunReason::NotifyReboot => "notify_reboot",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +162,7 @@ impl Record {
                 user_agent.as_ref().map(|u| format!(" UA \"{u}\"")).unwrap_or_default()
             ),
             Event::Frame { dir, len, .. } => format!("frame {dir} {len} bytes"),
+            Event::Run { reason, due_us } => format!("run {} (due {:.6}s)", reason.name(), *due_us as f64 / 1e6),
         };
         format!("{t:>12.6}s {} {what}", self.phone)
     }
@@ -201,6 +227,7 @@ mod tests {
             Event::Dhcp { msg: "discover".into(), options: BTreeMap::from([("53".into(), "01".into()), ("77".into(), "54686f6d736f6e".into())]), vlan: None },
             Event::Serve { proto: "http".into(), server: "10.0.0.1".into(), path: "/ST2030S.inf".into(), status: 200, bytes: 120, user_agent: Some("THOMSON ST2030 hw5 fw2.74 00-90-96-A1-B1-C1".into()), vlan: Some(100) },
             Event::Frame { dir: "tx".into(), len: 2, hex: "ffff".into() },
+            Event::Run { reason: RunReason::NotifyReboot, due_us: 12 },
         ];
         for e in evs {
             let r = Record { t_us: 7, phone: "000000000000".into(), event: e };
@@ -208,6 +235,8 @@ mod tests {
         }
         let j = Record { t_us: 0, phone: "A".into(), event: Event::Boot { cause: BootCause::PowerOn, image: "2.74".into() } }.to_json();
         assert!(j.contains(r#""ev":"boot","cause":"power_on","image":"2.74""#), "{j}");
+        let r = Record { t_us: 5, phone: "A".into(), event: Event::Run { reason: RunReason::PowerUp, due_us: 3 } }.to_json();
+        assert_eq!(r, r#"{"t_us":5,"phone":"A","ev":"run","reason":"power_up","due_us":3}"#);
     }
 
     #[test]

@@ -88,16 +88,17 @@ impl Eth {
         Eth { rx_next: 0 }
     }
 
-    /// Tags every frame with `v` from now on (`None`: untagged).
-    #[allow(dead_code)] // the VLAN rules of the provisioning run set it
-    pub fn set_vlan(&mut self, v: Option<Vlan>) {
-        TCI.store(v.map_or(0, |v| u32::from(v.tci())), Ordering::Relaxed);
-    }
-
     /// Frames the MAC dropped for lack of a free RX descriptor.
     #[allow(dead_code)]
     pub fn rx_dropped(&self) -> u32 {
         cpu::read(BASE + reg::RX_DROPPED)
+    }
+}
+
+impl vlan::Tagging for Eth {
+    /// From the next frame on; frames already queued keep their tag.
+    fn set_vlan(&mut self, v: Option<Vlan>) {
+        TCI.store(v.map_or(0, |v| u32::from(v.tci())), Ordering::Relaxed);
     }
 }
 

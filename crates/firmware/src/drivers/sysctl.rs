@@ -1,4 +1,5 @@
-//! System control: board identity, boot slot, sleep, watchdog, reset.
+//! System control: board identity, boot slot, sleep, watchdog, reset, and
+//! the mark of a provisioning run's start (the trace's `run` event).
 
 use board::cpu;
 use board::periph::sysctl::{self, BASE, reg};
@@ -49,4 +50,12 @@ pub fn watchdog_kick() {
 /// Requests a software reset (it happens at the next sleep).
 pub fn reset() {
     cpu::write(BASE + reg::RESET, sysctl::RESET_KEY);
+}
+
+/// Tells the board a provisioning run starts now (`RUN_*` reason), due at
+/// `due_us` (timer µs).
+pub fn run_mark(reason: u32, due_us: u64) {
+    cpu::write(BASE + reg::RUN_DUE_LO, due_us as u32);
+    cpu::write(BASE + reg::RUN_DUE_HI, (due_us >> 32) as u32);
+    cpu::write(BASE + reg::RUN_MARK, reason);
 }

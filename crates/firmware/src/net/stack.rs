@@ -1,14 +1,22 @@
 //! [`Net`]: the smoltcp interface and the phone's network tasks, polled
 //! from the main loop with time passed in.
 //!
-//! After the first DHCP lease since boot: SNTP starts (server: `[ntp]
-//! NtpIP` when `NTPFlag=1`, else option 42), and the INF search runs once:
-//! the candidates of `aps::source` (pre-configuration, then the DHCP reply)
-//! with the `InfSearch` retry rule (P5). Each fetch logs
+//! After the first DHCP lease since boot SNTP starts (server: `[ntp]
+//! NtpIP` when `NTPFlag=1`, else option 42). The INF search runs when the
+//! firmware's schedule starts a run ([`Net::start_search`]): the
+//! candidates of `aps::source` (pre-configuration, then the DHCP reply)
+//! with the `InfSearch` retry rule (P5). A check-sync NOTIFY is judged by
+//! `aps::notify` (refused: `403`, `sip: … refused` line); an accepted one
+//! waits in [`Net::take_notify`] for the schedule. Each fetch logs
 //! `fetch: <proto> <server> <name> <len> bytes crc32=<hex>` or why it
 //! failed; a search that fails leaves its L2 message for the UI
 //! ([`Net::take_failure`]). SNTP re-syncs every hour (every minute after a
 //! failure).
+//!
+//! VLAN (`aps::vlan`): [`Net::boot_vlan`] tags the driver before the first
+//! DHCP; the first lease's valid 190–192 set retags it inside the same
+//! poll, before any fetch of the run is sent, and logs `vlan: tagging 4
+//! priority 0 (DHCP)`; a set to persist waits in [`Net::take_vlan_store`].
 //!
 //! Guarantees: every buffer is fixed (see `storage`); every task has a
 //! deadline; `poll_at` is the next instant any of them needs the CPU.
@@ -21,11 +29,13 @@ use super::resolve::{Resolved, Resolver};
 use super::sink::{Crc, KeepCrc};
 use super::sip::{self, Seen};
 use super::storage::Storage;
+use super::vlan::{self, Tagging, Vlan};
 use crate::config::Config;
 use aps::Model;
-use aps::dhcp::{Reply, TftpFrom};
+use aps::dhcp::{DhcpVlan, Reply, TftpFrom};
 use aps::lcd::Message;
 use aps::names::Mac;
+use aps::notify::{self, Verdict};
 use aps::settings;
 use aps::source::{self, InfSearch, Method, PreConfig, Step, Transport};
 use aps::time::Instant as ApsInstant;
@@ -55,7 +65,8 @@ pub const KEY_RETRY_PERIOD: &[u8] = b"autoprovision.AutoprovisionRetryPeriod";
 pub const KEY_NTP_FLAG: &[u8] = b"ntp.NTPFlag";
 pub const KEY_NTP_IP: &[u8] = b"ntp.NtpIP";
 pub const KEY_VENDOR_CLASS_FORMAT: &[u8] = b"net.DHCPVendorClassFormat";
-pub const KEY_VLAN: &[u8] = b"net.VLAN";
+pub const KEY_SIP_NOTIFY: &[u8] = b"sip.sw_notify_autoprovision";
+pub const KEY_AUTH_NOTIFY: &[u8] = b"sip.AuthNotifyCheckSync";
 
 /// Where the INF was found (the winning candidate of the search).
 pub struct FoundInf {
@@ -106,6 +117,8 @@ pub struct Net {
     sink: KeepCrc<KEEP>,
     search: Option<InfSearch>,
     searched: bool,
+    /// An accepted check-sync NOTIFY (its `reboot`), until the firmware takes it.
+    notify: Option<bool>,
     /// Where the INF came from, until the firmware takes it.
     found: Option<FoundInf>,
     /// The fetch in progress is the provisioning run's.
@@ -119,6 +132,9 @@ pub struct Net {
     next_port: u16,
     rng: u32,
     sip_out: [u8; 1500],
+    vlan: aps::vlan::Policy,
+    stored_vlan: Option<DhcpVlan>,
+    vlan_to_store: Option<DhcpVlan>,
 }
 
 fn ts(now: u64) -> Instant {
@@ -186,8 +202,8 @@ impl Net {
         let mut set = SocketSet::new(&mut sockets[..]);
 
         let format = nonempty(config.get(KEY_VENDOR_CLASS_FORMAT)).and_then(|v| settings::parse_format(v).ok()).unwrap_or_default();
-        let vlan = nonempty(config.get(KEY_VLAN)).and_then(|v| settings::parse_bool(v).ok()).unwrap_or(false);
-        let out = Outgoing::new(id.model, format, vlan);
+        let asks_vlan = vlan::settings(config).enabled;
+        let out = Outgoing::new(id.model, format, asks_vlan);
         let vc = &mut vendor_class[..out.vendor_class.len()];
         vc.copy_from_slice(&out.vendor_class);
         user_class.copy_from_slice(&out.user_class);
@@ -223,6 +239,7 @@ impl Net {
             sink: KeepCrc::new(),
             search: None,
             searched: false,
+            notify: None,
             found: None,
             run_fetch: false,
             run_crc: !0,
@@ -234,6 +251,9 @@ impl Net {
             next_port: 0,
             rng: seed | 1,
             sip_out: [0; 1500],
+            vlan: aps::vlan::Policy::boot(vlan::settings(config), None),
+            stored_vlan: None,
+            vlan_to_store: None,
         };
         net.next_port = 49152 + (net.random() % 8192) as u16;
         let p = net.port();
@@ -257,6 +277,26 @@ impl Net {
         let p = self.next_port;
         self.next_port = if p >= 65000 { 49152 } else { p + 1 };
         p
+    }
+
+    /// Sets the boot tag from the config and the set flash holds (V4);
+    /// call once, before the first `poll`.
+    pub fn boot_vlan(&mut self, device: &mut impl Tagging, config: &Config, stored: Option<DhcpVlan>, con: &mut impl Console) {
+        self.vlan = aps::vlan::Policy::boot(vlan::settings(config), stored);
+        self.stored_vlan = stored;
+        let a = self.vlan.applied();
+        device.set_vlan(a.tag.map(Vlan::from));
+        log_vlan(a, con);
+    }
+
+    /// The VLAN tag in use and why.
+    pub fn vlan(&self) -> aps::vlan::Applied {
+        self.vlan.applied()
+    }
+
+    /// A DHCP VLAN set to write to flash (V4), once.
+    pub fn take_vlan_store(&mut self) -> Option<DhcpVlan> {
+        self.vlan_to_store.take()
     }
 
     pub fn ip(&self) -> Option<Ipv4Cidr> {
@@ -301,10 +341,10 @@ impl Net {
     }
 
     /// `run_sink`: where the bytes of a run fetch go (while one is running).
-    pub fn poll(&mut self, now: u64, device: &mut impl Device, config: &Config, con: &mut impl Console, run_sink: Option<&mut impl Sink>) {
+    pub fn poll(&mut self, now: u64, device: &mut (impl Device + Tagging), config: &Config, con: &mut impl Console, run_sink: Option<&mut impl Sink>) {
         self.iface.poll(ts(now), device, &mut self.set);
-        self.poll_dhcp(now, config, con);
-        self.poll_sip(con);
+        self.poll_dhcp(now, config, con, device);
+        self.poll_sip(config, con);
         self.poll_dns_replies();
         self.poll_fetch(now, con, run_sink);
         self.poll_search(now, config, con);
@@ -325,7 +365,7 @@ impl Net {
         [iface, self.fetch.poll_at(), search, ntp].into_iter().flatten().min().map_or(u64::MAX, |t| t.max(now))
     }
 
-    fn poll_dhcp(&mut self, now: u64, config: &Config, con: &mut impl Console) {
+    fn poll_dhcp(&mut self, now: u64, config: &Config, con: &mut impl Console, device: &mut impl Tagging) {
         let sock = self.set.get_mut::<dhcpv4::Socket>(self.h.dhcp);
         let Some(ev) = sock.poll() else { return };
         let (cidr, router, dns) = match ev {
@@ -372,18 +412,44 @@ impl Net {
         if let Some(reply) = self.lease.reply() {
             log_reply(&reply, self.model, self.mac, con);
         }
+        let offered = self.lease.reply().and_then(|r| r.vlan);
+        let act = self.vlan.lease(offered, self.stored_vlan);
+        if let Some(tag) = act.retag {
+            device.set_vlan(tag.map(Vlan::from));
+            log_vlan(self.vlan.applied(), con);
+        }
+        if let Some(v) = act.store {
+            self.stored_vlan = Some(v);
+            self.vlan_to_store = Some(v);
+        }
         if !self.searched {
             self.searched = true;
-            self.start_search(now, config, con);
             self.start_ntp(now, config, con);
         }
     }
 
-    fn start_search(&mut self, now: u64, config: &Config, con: &mut impl Console) {
+    /// Whether the phone has an address (a run can search).
+    pub fn leased(&self) -> bool {
+        self.ip.is_some()
+    }
+
+    /// An accepted check-sync NOTIFY since the last call: its `reboot`.
+    pub fn take_notify(&mut self) -> Option<bool> {
+        self.notify.take()
+    }
+
+    /// Starts an INF search (a provisioning run's first step); false when
+    /// provisioning is off (`AutoprovisionFlag=0`) or a search is running.
+    pub fn start_search(&mut self, now: u64, config: &Config, con: &mut impl Console) -> bool {
         if !config.aps_enabled() {
             con.line(format_args!("aps: disabled (AutoprovisionFlag=0)"));
-            return;
+            return false;
         }
+        if self.search.is_some() {
+            return false;
+        }
+        self.found = None;
+        self.failure = None;
         let reply = self.lease.reply();
         let pre = preconfig(config);
         let cands = source::candidates(&pre, reply.as_ref(), self.model, Mac(self.mac));
@@ -393,6 +459,7 @@ impl Net {
         let period = nonempty(config.get(KEY_RETRY_PERIOD)).and_then(|v| settings::parse_number(v, 1, 86_400).ok()).map_or(source::DEFAULT_RETRY_PERIOD, |s| Duration::from_secs(s.into()));
         self.search = Some(InfSearch::new(cands.len(), period));
         let _ = now;
+        true
     }
 
     fn poll_search(&mut self, now: u64, config: &Config, con: &mut impl Console) {
@@ -552,13 +619,22 @@ impl Net {
         }
     }
 
-    fn poll_sip(&mut self, con: &mut impl Console) {
+    fn poll_sip(&mut self, config: &Config, con: &mut impl Console) {
         let sock = self.set.get_mut::<udp::Socket>(self.h.sip);
         // Bounded by the socket's four receive slots.
         while let Ok((data, meta)) = sock.recv() {
-            let (seen, n) = sip::answer(data, "st20xx", &mut self.sip_out);
+            let smoltcp::wire::IpAddress::Ipv4(from) = meta.endpoint.addr;
+            let verdict = notify::judge(config.get(KEY_SIP_NOTIFY), config.get(KEY_AUTH_NOTIFY), from);
+            let (seen, n) = sip::answer(data, "st20xx", verdict, &mut self.sip_out);
             match seen {
-                Seen::CheckSync { reboot } => con.line(format_args!("sip: NOTIFY check-sync from {} reboot={reboot}", meta.endpoint.addr)),
+                Seen::CheckSync { reboot, verdict } => {
+                    con.line(format_args!("sip: NOTIFY check-sync from {from} reboot={reboot}"));
+                    if verdict == Verdict::Accept {
+                        self.notify.get_or_insert(reboot);
+                    } else {
+                        con.line(format_args!("sip: NOTIFY from {from} {}", verdict_text(verdict)));
+                    }
+                }
                 Seen::Answered(code) => con.line(format_args!("sip: {code} to {}", meta.endpoint.addr)),
                 Seen::Dropped => {}
             }
@@ -566,6 +642,22 @@ impl Net {
                 let _ = sock.send_slice(&self.sip_out[..n], meta.endpoint);
             }
         }
+    }
+}
+
+/// Why a check-sync NOTIFY starts nothing.
+fn verdict_text(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Accept => "accepted",
+        Verdict::Disabled => "ignored (sw_notify_autoprovision=0)",
+        Verdict::Untrusted => "refused (AuthNotifyCheckSync): 403",
+    }
+}
+
+fn log_vlan(a: aps::vlan::Applied, con: &mut impl Console) {
+    match a.tag {
+        Some(t) => con.line(format_args!("vlan: tagging {} priority {} ({})", t.id, t.priority, a.source.name())),
+        None => con.line(format_args!("vlan: untagged ({})", a.source.name())),
     }
 }
 

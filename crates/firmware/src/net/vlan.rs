@@ -2,10 +2,15 @@
 //! untagged frames: `untag` filters and strips a received frame in place,
 //! `tag` inserts the tag into a frame written 4 bytes into its buffer.
 //!
+//! [`Tagging`] is how the network code retags the driver when the VLAN
+//! policy (`aps::vlan`) says so; [`settings`] reads that policy's keys from
+//! the config store.
+//!
 //! Guarantees: with no VLAN set, untagged and priority-tagged (VID 0)
 //! frames pass and every other tagged frame is dropped; with a VLAN set,
 //! only frames tagged with that VID pass. Never panics on any length.
 
+use crate::config::Config;
 use core::ops::Range;
 
 pub const TPID: u16 = 0x8100;
@@ -35,6 +40,29 @@ impl Vlan {
     pub fn from_tci(tci: u16) -> Option<Vlan> {
         Vlan::new(tci & 0x0FFF, (tci >> 13) as u8)
     }
+}
+
+impl From<aps::vlan::Tag> for Vlan {
+    fn from(t: aps::vlan::Tag) -> Vlan {
+        Vlan { id: t.id, priority: t.priority }
+    }
+}
+
+/// A device whose frames can be tagged (the Ethernet driver).
+pub trait Tagging {
+    /// Tags every frame with `v` from now on (`None`: untagged).
+    fn set_vlan(&mut self, v: Option<Vlan>);
+}
+
+pub const KEY_VLAN: &[u8] = b"net.VLAN";
+pub const KEY_PERSISTENT: &[u8] = b"net.PersistentVLANfromDHCP";
+pub const KEY_ID1: &[u8] = b"qos.VLANid1";
+pub const KEY_TAG1: &[u8] = b"qos.VLANTag1";
+
+/// The VLAN keys of the config store (`key=` counts as unset).
+pub fn settings(config: &Config) -> aps::vlan::Settings {
+    let get = |k| config.get(k).filter(|v: &&[u8]| !v.is_empty());
+    aps::vlan::Settings::from_values(get(KEY_VLAN), get(KEY_PERSISTENT), get(KEY_ID1), get(KEY_TAG1))
 }
 
 /// Where the untagged frame now lies in `buf[..len]`, or `None` to drop it.

@@ -37,6 +37,10 @@ pub enum ConfigError {
     BadPool(Ipv4Addr, Ipv4Addr),
     #[error("lab needs at least one address")]
     NoAddress,
+    #[error("[[vlan_host]] #{0}: `vlan` must be 1..=4094 and differ from the main host's and every other host's")]
+    BadVlanHost(usize),
+    #[error("[[vlan_host]] #{index}: {source}")]
+    VlanHost { index: usize, source: Box<ConfigError> },
 }
 
 fn default_mac() -> String {
@@ -63,6 +67,10 @@ pub struct LabConfig {
     pub tftp: TftpConfig,
     pub http: HttpConfig,
     pub sip: SipConfig,
+    /// More hosts, each on its own VLAN: every `[[vlan_host]]` table is laid
+    /// over this configuration (see `LabConfig::vlan_hosts`).
+    #[serde(rename = "vlan_host", skip_serializing_if = "Vec::is_empty")]
+    pub vlan_hosts: Vec<toml::Table>,
 }
 
 impl Default for LabConfig {
@@ -77,6 +85,7 @@ impl Default for LabConfig {
             tftp: TftpConfig::default(),
             http: HttpConfig::default(),
             sip: SipConfig::default(),
+            vlan_hosts: Vec::new(),
         }
     }
 }
@@ -249,6 +258,7 @@ impl LabConfig {
 
     /// Checks everything and returns the DHCP settings as bytes.
     pub fn validate(&self) -> Result<DhcpPlan, ConfigError> {
+        self.vlan_hosts()?;
         self.mac_bytes()?;
         let first = *self.addresses.first().ok_or(ConfigError::NoAddress)?;
         let (s, e) = (self.dhcp.pool_start, self.dhcp.pool_end);

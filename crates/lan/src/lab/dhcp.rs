@@ -117,6 +117,11 @@ impl DhcpServer {
         }
     }
 
+    /// The address bound to `mac` (acknowledged), if any.
+    pub fn bound(&self, mac: [u8; 6]) -> Option<Ipv4Addr> {
+        self.leases.get(&mac).filter(|l| l.bound).map(|l| l.ip)
+    }
+
     pub fn service(&mut self, ctx: &mut Ctx, sockets: &mut SocketSet) -> bool {
         let mut did = false;
         loop {

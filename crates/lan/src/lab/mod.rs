@@ -21,6 +21,7 @@ mod http;
 mod sip;
 mod sntp;
 mod tftp;
+mod vlans;
 #[cfg(test)]
 mod tests;
 
@@ -153,10 +154,27 @@ impl Lab {
     /// Sends a SIP NOTIFY `Event: check-sync` (with `;reboot=true` when asked)
     /// to `to`:5060 at `now`; the answer is logged as [`LabEvent::Notify`].
     pub fn send_notify(&mut self, now: u64, to: Ipv4Addr, reboot: bool) {
+        let from = self.sip.source();
+        self.send_notify_from(now, from, to, reboot).expect("the default source is a lab address");
+    }
+
+    /// As [`Lab::send_notify`], from `from`, which must be one of the lab's
+    /// addresses (else an error naming them).
+    pub fn send_notify_from(&mut self, now: u64, from: Ipv4Addr, to: Ipv4Addr, reboot: bool) -> Result<(), String> {
+        if !self.config.addresses.iter().take(2).any(|a| *a == from) {
+            let ours: Vec<String> = self.config.addresses.iter().take(2).map(|a| a.to_string()).collect();
+            return Err(format!("{from} is not a lab address (the lab has {})", ours.join(" and ")));
+        }
         let now = now.max(self.last_now);
         let mut ctx = Ctx { now, events: &mut self.events };
-        self.sip.send(&mut ctx, to, reboot);
+        self.sip.send(&mut ctx, from, to, reboot);
         self.dirty = true;
+        Ok(())
+    }
+
+    /// The address the lab's DHCP server bound to `mac`, if any.
+    pub fn leased_ip(&self, mac: [u8; 6]) -> Option<Ipv4Addr> {
+        self.dhcp.as_ref().and_then(|d| d.bound(mac))
     }
 
     /// Polls the interface and serves sockets until quiet.

@@ -1,5 +1,6 @@
 //! The lab's SIP NOTIFY sender (UDP 5060): builds `NOTIFY` with
-//! `Event: check-sync` (`;reboot=true` when asked) to a phone, retransmits
+//! `Event: check-sync` (`;reboot=true` when asked) to a phone, from any of
+//! the lab's addresses (a second one plays an untrusted source), retransmits
 //! as a non-INVITE client transaction does over UDP (RFC 3261 timer E:
 //! 500 ms doubling to 4 s; timer F: 32 s), and logs the final status.
 //!
@@ -20,6 +21,7 @@ const T2_US: u64 = 4_000_000;
 const TIMER_F_US: u64 = 64 * T1_US;
 
 struct Pending {
+    from: Ipv4Addr,
     to: Ipv4Addr,
     reboot: bool,
     call_id: String,
@@ -69,20 +71,28 @@ pub fn parse_response(b: &[u8]) -> Option<(u16, String)> {
 }
 
 impl SipSender {
+    /// `source`: the default sender address (one of the lab's).
     pub fn new(sockets: &mut SocketSet<'static>, source: Ipv4Addr) -> Self {
         let mut s = udp_socket(16, 16 * 1024);
-        s.bind(IpEndpoint::new(source.into(), PORT)).expect("fresh socket binds");
+        // Any local address: each NOTIFY names its own.
+        s.bind(PORT).expect("fresh socket binds");
         SipSender { handle: sockets.add(s), source, seq: 0, pending: Vec::new() }
     }
 
-    pub fn send(&mut self, ctx: &mut Ctx, to: Ipv4Addr, reboot: bool) {
+    pub fn source(&self) -> Ipv4Addr {
+        self.source
+    }
+
+    /// Sends from `from` (a lab address; the caller checks).
+    pub fn send(&mut self, ctx: &mut Ctx, from: Ipv4Addr, to: Ipv4Addr, reboot: bool) {
         self.seq += 1;
-        let msg = notify(self.source, to, reboot, self.seq).into_bytes();
+        let msg = notify(from, to, reboot, self.seq).into_bytes();
         ctx.log(LabEvent::Notify { to, reboot, status: None });
         self.pending.push(Pending {
+            from,
             to,
             reboot,
-            call_id: format!("lab{}@{}", self.seq, self.source),
+            call_id: format!("lab{}@{}", self.seq, from),
             msg,
             // Sent on the next service round.
             next_at: ctx.now,
@@ -121,7 +131,7 @@ impl SipSender {
             if !p.provisional && ctx.now >= p.next_at {
                 let to = IpEndpoint::new(p.to.into(), PORT);
                 let mut m = udp::UdpMetadata::from(to);
-                m.local_address = Some(IpAddress::Ipv4(self.source));
+                m.local_address = Some(IpAddress::Ipv4(p.from));
                 let _ = sockets.get_mut::<udp::Socket>(self.handle).send_slice(&p.msg, m);
                 p.next_at = ctx.now + p.interval;
                 p.interval = (p.interval * 2).min(T2_US);

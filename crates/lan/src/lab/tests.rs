@@ -501,6 +501,24 @@ fn sip_notify_is_answered_or_times_out() {
     assert_eq!(st, Some(408));
 }
 
+#[test]
+fn sip_notify_from_the_second_address_and_not_from_others() {
+    let tree = Tree::new("sip2");
+    let mut net = Net::new(LabConfig::default(), tree.path(), Host::new(CLIENT_MAC, Some(Ipv4Address::new(10, 0, 0, 50))), 0.0, 1);
+    let host = net.host();
+    let mut s = super::dhcp::udp_socket(4, 4096);
+    s.bind(5060).unwrap();
+    let h = host.sockets.add(s);
+    let now = net.now;
+    let err = net.lab().send_notify_from(now, Ipv4Addr::new(10, 0, 0, 9), Ipv4Addr::new(10, 0, 0, 50), false).unwrap_err();
+    assert!(err.contains("10.0.0.9 is not a lab address"), "{err}");
+    net.lab().send_notify_from(now, Ipv4Addr::new(10, 0, 0, 2), Ipv4Addr::new(10, 0, 0, 50), false).unwrap();
+    let notify = net.run_until(5_000_000, |n| n.host().sockets.get_mut::<udp::Socket>(h).recv().ok().map(|(b, m)| (String::from_utf8(b.to_vec()).unwrap(), m.endpoint))).unwrap();
+    assert_eq!(notify.1, IpEndpoint::new(Ipv4Address::new(10, 0, 0, 2).into(), 5060));
+    assert!(notify.0.contains("Via: SIP/2.0/UDP 10.0.0.2:5060;"), "{}", notify.0);
+    assert!(notify.0.contains("Call-ID: lab1@10.0.0.2\r\n"));
+}
+
 /// A whole DHCP + TFTP session through a pcap tap, at 20% loss: twice with
 /// the same seed gives the same bytes; the pcap parses.
 fn session_pcap(seed: u64, tree: &Tree) -> (Vec<u8>, String) {

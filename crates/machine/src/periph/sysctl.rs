@@ -25,6 +25,8 @@ pub(crate) struct Sysctl {
     pub slot: u32,
     /// A BOOT_SLOT write not applied yet.
     pub slot_request: Option<u32>,
+    /// RUN_DUE_LO/HI: when the run now starting was due (timer µs).
+    run_due: u64,
 }
 
 impl Sysctl {
@@ -40,7 +42,19 @@ impl Sysctl {
             wdt_expiry: None,
             slot: 0,
             slot_request: None,
+            run_due: 0,
         }
+    }
+}
+
+fn run_reason(v: u32) -> Option<trace::RunReason> {
+    use trace::RunReason as R;
+    match v {
+        RUN_POWER_UP => Some(R::PowerUp),
+        RUN_PERIODIC => Some(R::Periodic),
+        RUN_NOTIFY => Some(R::Notify),
+        RUN_NOTIFY_REBOOT => Some(R::NotifyReboot),
+        _ => None,
     }
 }
 
@@ -55,6 +69,8 @@ impl Device for Sysctl {
             reg::SLEEP_HI => (self.deadline >> 32) as u32,
             reg::WDT_TIMEOUT => self.wdt_timeout,
             reg::BOOT_SLOT => self.slot_request.unwrap_or(self.slot),
+            reg::RUN_DUE_LO => self.run_due as u32,
+            reg::RUN_DUE_HI => (self.run_due >> 32) as u32,
             reg::EVENTS => {
                 io.wake_latch = false;
                 std::mem::take(&mut io.events)
@@ -76,6 +92,14 @@ impl Device for Sysctl {
                 self.wdt_expiry = Some(io.uptime() + self.wdt_timeout as u64);
             }
             reg::BOOT_SLOT => self.slot_request = Some(value & 1),
+            reg::RUN_DUE_LO => self.run_due = self.run_due & !0xFFFF_FFFF | u64::from(value),
+            reg::RUN_DUE_HI => self.run_due = self.run_due & 0xFFFF_FFFF | u64::from(value) << 32,
+            reg::RUN_MARK => {
+                if let Some(reason) = run_reason(value) {
+                    let due_us = io.to_abs(self.run_due);
+                    io.emit(trace::Event::Run { reason, due_us });
+                }
+            }
             _ => {}
         }
     }
@@ -88,6 +112,7 @@ impl Device for Sysctl {
         self.wdt_timeout = 0;
         self.wdt_expiry = None;
         self.slot_request = None;
+        self.run_due = 0;
     }
 }
 
@@ -124,6 +149,23 @@ mod tests {
         assert_eq!(s.read(reg::EVENTS, &mut io), EVENT_KEY | EVENT_NIC_RX);
         assert_eq!(s.read(reg::EVENTS, &mut io), 0);
         assert!(!io.wake_latch);
+    }
+
+    #[test]
+    fn run_mark_becomes_a_run_event_at_absolute_time() {
+        let mut s = Sysctl::new(Hardware::St2030, [0; 6]);
+        let mut io = io();
+        io.power_on_at = 1_000;
+        io.now = 9_000;
+        s.write(reg::RUN_DUE_LO, 4, 5_000, &mut io);
+        s.write(reg::RUN_DUE_HI, 4, 0, &mut io);
+        assert_eq!(s.read(reg::RUN_DUE_LO, &mut io), 5_000);
+        s.write(reg::RUN_MARK, 4, 9, &mut io);
+        assert!(io.trace.is_empty(), "unknown reasons are ignored");
+        s.write(reg::RUN_MARK, 4, RUN_NOTIFY, &mut io);
+        assert_eq!(io.trace.len(), 1);
+        assert_eq!(io.trace[0].event, trace::Event::Run { reason: trace::RunReason::Notify, due_us: 6_000 });
+        assert_eq!(io.trace[0].t_us, 9_000);
     }
 
     #[test]

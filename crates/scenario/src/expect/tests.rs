@@ -278,3 +278,55 @@ fn requests_compare_the_ordered_paths_and_show_the_difference() {
     let o = lab_one("[expect.requests]\nfrom = \"0.7s\"\npaths = [\"/ST2030S_009096A1B1C1.ser\"]\n");
     assert_eq!(o.detail, "3 request(s) in 700ms..1s: 2 more than expected, from entry 2 \"/ST2030S_009096A1B1C1.txt\" at 0.701s; from entry 1: [0.700s /ST2030S_009096A1B1C1.ser] [0.701s /ST2030S_009096A1B1C1.txt] [0.900s melody/a.txt]");
 }
+
+/// 4.5.2's first sequence as the lab sees it: DHCP untagged (Tag1s = the
+/// native VLAN), TFTP on VLAN 4, a reboot, DHCP and TFTP on VLAN 4.
+fn vlan_trace() -> Vec<Record> {
+    let on = |mut r: Record, v: Option<u16>| {
+        match &mut r.event {
+            Event::Dhcp { vlan, .. } | Event::Serve { vlan, .. } => *vlan = v,
+            _ => {}
+        }
+        r
+    };
+    vec![
+        rec(0, Event::Boot { cause: BootCause::PowerOn, image: "2.74".into() }),
+        on(dhcp_ev(50_000, "discover", &[("53", "01")]), None),
+        on(dhcp_ev(50_000, "request", &[("53", "03")]), None),
+        on(serve_ev(51_000, "tftp", "ST2030S.inf", 200), Some(4)),
+        rec(600_000, Event::Boot { cause: BootCause::Software, image: "2.74".into() }),
+        on(dhcp_ev(650_000, "discover", &[("53", "01")]), Some(4)),
+        on(dhcp_ev(650_000, "request", &[("53", "03")]), Some(4)),
+        on(serve_ev(700_000, "tftp", "ST2030S.inf", 200), Some(4)),
+    ]
+}
+
+fn vlan_one(toml: &str) -> Outcome {
+    let s = crate::parse::parse(toml, Path::new("t.toml")).unwrap();
+    let records = vlan_trace();
+    let marks = HashMap::new();
+    let run = Run { records: &records, marks: &marks, end_us: 1_000_000 };
+    let mut o: Vec<Outcome> = s.expects.iter().map(|e| check(e, &run)).collect();
+    assert_eq!(o.len(), 1);
+    o.pop().unwrap()
+}
+
+#[test]
+fn vlans_of_dhcp_serve_and_the_ordered_exchanges() {
+    assert!(vlan_one("[[expect.dhcp]]\nmsg = \"discover\"\nvlan = 0\nto = \"0.1s\"\n").passed);
+    assert!(vlan_one("[[expect.dhcp]]\nmsg = \"discover\"\nvlan = 4\nfrom = \"0.6s\"\n").passed);
+    let o = vlan_one("[[expect.dhcp]]\nmsg = \"discover\"\nvlan = 4\nto = \"0.1s\"\n");
+    assert_eq!(o.detail, "no matching DHCP message in 0s..100ms; the phone sent: [0.050s discover@untagged] [0.050s request@untagged]");
+    assert_eq!(o.expected, "a DHCP discover on VLAN 4 in start..100ms");
+    assert!(vlan_one("[[expect.serve]]\npath = \"ST2030S.inf\"\nvlan = 4\ncount = 2\n").passed);
+    let o = vlan_one("[[expect.serve]]\npath = \"ST2030S.inf\"\nvlan = 0\n");
+    assert_eq!(o.detail, "0 matching request(s) in 0s..1s; served there: [0.051s tftp ST2030S.inf 200 vlan 4] [0.700s tftp ST2030S.inf 200 vlan 4]");
+    let all = r#"["boot", "discover@untagged", "request@untagged", "ST2030S.inf@4", "boot", "discover@4", "request@4", "ST2030S.inf@4"]"#;
+    let o = vlan_one(&format!("[expect.requests]\nboots = true\ndhcp = true\nvlans = true\npaths = {all}\n"));
+    assert!(o.passed, "{}", o.detail);
+    let o = vlan_one("[expect.requests]\ndhcp = true\nvlans = true\nfrom = \"0.6s\"\npaths = [\"discover@4\", \"request@4\", \"ST2030S.inf@untagged\"]\n");
+    assert!(o.detail.contains("entry 3 is \"ST2030S.inf@4\" at 0.700s, expected \"ST2030S.inf@untagged\""), "{}", o.detail);
+    assert!(vlan_one("[expect.requests]\npaths = [\"ST2030S.inf\", \"ST2030S.inf\"]\n").passed, "without dhcp/vlans: as before");
+    let e = crate::parse::parse("[[expect.serve]]\npath = \"x\"\nvlan = 4095\n", Path::new("t.toml")).unwrap_err().to_string();
+    assert!(e.contains("`vlan` 4095"), "{e}");
+}

@@ -48,6 +48,7 @@ pub(super) struct RawServe {
     proto: Option<String>,
     status: Option<u16>,
     count: Option<u32>,
+    vlan: Option<u16>,
     from: Option<String>,
     to: Option<String>,
     #[serde(default)]
@@ -63,6 +64,7 @@ pub(super) struct RawDhcp {
     text: Option<String>,
     contains_hex: Option<String>,
     contains_text: Option<String>,
+    vlan: Option<u16>,
     from: Option<String>,
     to: Option<String>,
     #[serde(default)]
@@ -75,6 +77,10 @@ pub(super) struct RawRequests {
     paths: Vec<String>,
     #[serde(default)]
     boots: bool,
+    #[serde(default)]
+    dhcp: bool,
+    #[serde(default)]
+    vlans: bool,
     from: Option<String>,
     to: Option<String>,
 }
@@ -208,6 +214,14 @@ pub(crate) fn inside(p: &str) -> Result<(), String> {
     if rel.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) { Ok(()) } else { Err("must stay inside the served tree (no `..`)".into()) }
 }
 
+/// `vlan = N`: 0 (untagged) or a VLAN id 1..=4094.
+fn vlan(v: Option<u16>) -> Result<Option<u16>, String> {
+    match v {
+        Some(n) if n > 4094 => Err(format!("`vlan` {n}: 0 (untagged) or a VLAN id 1..=4094")),
+        v => Ok(v),
+    }
+}
+
 pub(super) fn serve(r: &RawServe, marks: &HashSet<String>) -> Result<(What, Window, bool), String> {
     if r.never && r.count.is_some() {
         return Err("`never` and `count` exclude each other (`never` is `count = 0`)".into());
@@ -220,7 +234,8 @@ pub(super) fn serve(r: &RawServe, marks: &HashSet<String>) -> Result<(What, Wind
         return Err(format!("`proto` `{p}`: use `http` or `tftp`"));
     }
     let when = RawWhen { at: None, from: r.from.clone(), to: r.to.clone(), never: r.never };
-    Ok((What::Serve { path, proto: r.proto.clone(), status: r.status, count: r.count }, window(&when, marks, false)?, r.never))
+    let vlan = vlan(r.vlan)?;
+    Ok((What::Serve { path, proto: r.proto.clone(), status: r.status, count: r.count, vlan }, window(&when, marks, false)?, r.never))
 }
 
 pub(super) fn dhcp(r: &RawDhcp, marks: &HashSet<String>) -> Result<(What, Window, bool), String> {
@@ -245,7 +260,8 @@ pub(super) fn dhcp(r: &RawDhcp, marks: &HashSet<String>) -> Result<(What, Window
         (Some(c), v) => Some((c, v)),
     };
     let when = RawWhen { at: None, from: r.from.clone(), to: r.to.clone(), never: r.never };
-    Ok((What::Dhcp { msg: r.msg.clone(), option }, window(&when, marks, false)?, r.never))
+    let vlan = vlan(r.vlan)?;
+    Ok((What::Dhcp { msg: r.msg.clone(), option, vlan }, window(&when, marks, false)?, r.never))
 }
 
 pub(super) fn requests(r: &RawRequests, marks: &HashSet<String>) -> Result<(What, Window, bool), String> {
@@ -253,5 +269,5 @@ pub(super) fn requests(r: &RawRequests, marks: &HashSet<String>) -> Result<(What
         return Err(format!("`paths`: an empty path {p:?}"));
     }
     let when = RawWhen { at: None, from: r.from.clone(), to: r.to.clone(), never: false };
-    Ok((What::Requests { paths: r.paths.clone(), boots: r.boots }, window(&when, marks, false)?, false))
+    Ok((What::Requests { paths: r.paths.clone(), boots: r.boots, dhcp: r.dhcp, vlans: r.vlans }, window(&when, marks, false)?, false))
 }

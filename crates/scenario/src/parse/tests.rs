@@ -284,11 +284,11 @@ to = "2s"
     assert_eq!(n.mutate, vec![crate::format::Mutate { line: 18, path: "v2030SG.261127.2.75.zz".into(), flip: Some(4096), truncate: Some(1000) }]);
     let labels: Vec<&str> = s.expects.iter().map(|e| e.label.as_str()).collect();
     assert_eq!(labels, ["serve #1", "dhcp #1", "dhcp #2", "dhcp #3", "requests #1"]);
-    assert!(matches!(&s.expects[0].what, What::Serve { path: Matcher::Exact(p), proto: Some(h), status: Some(200), count: Some(1) } if p == "/ST2030S.inf" && h == "http"));
-    assert!(matches!(&s.expects[1].what, What::Dhcp { msg: Some(m), option: Some((60, Some(OptionValue::Equals(v)))) } if m == "discover" && v == b"0107"));
-    assert!(matches!(&s.expects[2].what, What::Dhcp { msg: None, option: Some((77, Some(OptionValue::Contains(v)))) } if v == b"ST2030"));
-    assert!(matches!(&s.expects[3].what, What::Dhcp { msg: Some(_), option: None }));
-    assert!(matches!(&s.expects[4].what, What::Requests { paths, boots: true } if paths.len() == 2));
+    assert!(matches!(&s.expects[0].what, What::Serve { path: Matcher::Exact(p), proto: Some(h), status: Some(200), count: Some(1), vlan: None } if p == "/ST2030S.inf" && h == "http"));
+    assert!(matches!(&s.expects[1].what, What::Dhcp { msg: Some(m), option: Some((60, Some(OptionValue::Equals(v)))), vlan: None } if m == "discover" && v == b"0107"));
+    assert!(matches!(&s.expects[2].what, What::Dhcp { msg: None, option: Some((77, Some(OptionValue::Contains(v)))), .. } if v == b"ST2030"));
+    assert!(matches!(&s.expects[3].what, What::Dhcp { msg: Some(_), option: None, .. }));
+    assert!(matches!(&s.expects[4].what, What::Requests { paths, boots: true, dhcp: false, vlans: false } if paths.len() == 2));
     assert_eq!(s.expects[4].window, Window::Between(None, Some(TimeRef::Abs(2_000_000))));
 }
 
