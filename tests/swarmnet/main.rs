@@ -38,8 +38,13 @@ fn roms_dir() -> PathBuf {
 struct Tree(PathBuf);
 
 impl Tree {
+    /// A directory of its own per test: tests run in parallel in one process,
+    /// and a shared one was removed under a running swarm by the first test to
+    /// finish (its nginx then answered 404: every phone `Gen File Not Found`).
     fn new() -> Tree {
-        let dir = std::env::temp_dir().join(format!("st20xx-swarmnet-{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("st20xx-swarmnet-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("tree")).unwrap();
         std::os::unix::fs::symlink(repo().join("assets/provisioning"), dir.join("tree/prov")).unwrap();
