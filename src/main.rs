@@ -48,7 +48,7 @@ enum Command {
     /// Check a provisioning tree with the phone's own parsers (exit 1 on errors).
     Lint(lint::LintArgs),
     /// Many phones against one provisioning server (load test), or `swarm merge`.
-    Swarm(swarm::SwarmArgs),
+    Swarm(Box<swarm::SwarmArgs>),
     /// Flash images saved by `st20xx run --flash`.
     #[command(subcommand)]
     Flash(flash_inspect::FlashCommand),
@@ -109,7 +109,7 @@ fn dispatch(cmd: Command) -> Result<ExitCode> {
         Command::Ser(c) => ser::dispatch(c),
         Command::Lint(a) => lint::dispatch(a),
         Command::Flash(c) => flash_inspect::dispatch(c),
-        Command::Swarm(a) => swarm::dispatch(a),
+        Command::Swarm(a) => swarm::dispatch(*a),
         Command::Notify(a) => notify::dispatch(a),
         Command::Fw(FwCommand::Inspect { file }) => {
             print!("{}", fw::inspect_file(&file)?);
