@@ -20,6 +20,7 @@
 #[path = "../netlab/netlab.rs"]
 mod netlab;
 mod phone;
+mod notify;
 mod vlan;
 
 use netlab::{Dhcp, Lab, LabError, Options};
