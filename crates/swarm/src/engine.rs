@@ -139,6 +139,12 @@ impl Swarm {
         if specs.is_empty() {
             return Err(SwarmError::NoPhones);
         }
+        let phones = specs.len() as u64;
+        if let Some((now, limit)) = mem::map_count_and_limit()
+            && let Some(need) = mem::map_limit_needed(phones, now, limit)
+        {
+            return Err(SwarmError::MapLimit { phones, need, limit });
+        }
         let workers = if cfg.workers == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { cfg.workers };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).thread_name(|i| format!("swarm-{i}")).build().map_err(|e| SwarmError::Workers(e.to_string()))?;
 

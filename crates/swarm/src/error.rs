@@ -16,6 +16,8 @@ pub enum SwarmError {
     BadRamp(f64),
     #[error("{count} phones from MAC {base} would run past ff:ff:ff:ff:ff:ff")]
     MacRange { base: String, count: u64 },
+    #[error("{phones} phones need about {need} memory mappings, and the kernel allows this process {limit} (vm.max_map_count): raise it, e.g. `sysctl -w vm.max_map_count={need}`, or run fewer phones per process (--shard)")]
+    MapLimit { phones: u64, need: u64, limit: u64 },
     #[error("a swarm needs at least one phone in this shard")]
     NoPhones,
     #[error("a TAP network talks to real servers: it needs the real clock (--clock real)")]
