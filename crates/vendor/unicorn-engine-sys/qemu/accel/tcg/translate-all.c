@@ -1065,8 +1065,12 @@ static inline void *alloc_code_gen_buffer(struct uc_struct *uc)
     }
 #endif
 
-    /* Request large pages for the buffer.  */
-    qemu_madvise(buf, size, QEMU_MADV_HUGEPAGE);
+    /* st20xx: no request for large pages. With thousands of instances a
+       transparent huge page per buffer costs 2 MiB each before anything is
+       translated, and giving part of it back (MADV_DONTNEED) only queues it
+       for a deferred split: the kernel keeps all 2 MiB until memory runs
+       short (see ST20XX-PATCHES.md).  */
+    qemu_madvise(buf, size, QEMU_MADV_NOHUGEPAGE);
 
     return buf;
 }
