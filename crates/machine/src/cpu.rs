@@ -1,33 +1,38 @@
-//! The unicorn CPU of one board: a Cortex-M4 in Thumb mode with the board's
-//! memory map, the virtual TLB and the hooks that report faults and traps.
+//! One unicorn instance (a "core") with the board's memory map and hooks.
+//! A core runs one phone at a time; many phones take turns on it (`pool`)
+//! so that code translated for one is reused by the next.
 //!
 //! Guarantees:
 //! - Memory: boot ROM read+execute, flash and the boot window read+execute
-//!   (both views of the same host buffer), SRAM read+write and never execute,
-//!   the peripheral blocks through MMIO. Anything else faults, and the TLB
-//!   hook records what was tried (`Board::fault`) before unicorn stops.
+//!   (both views of the running phone's flash), SRAM read+write and never
+//!   execute, the peripheral blocks through MMIO. Anything else faults, and
+//!   the TLB hook records what was tried (`Board::fault`) before unicorn stops.
+//! - The TLB grants execute permission only on an instruction fetch, and
+//!   every such fill of a flash or boot-window page is noted in
+//!   `Board::fetched`: so the pages a core holds translations for are known
+//!   (`pool` checks them against the next phone's bytes).
 //! - No memory hook covers RAM (it would slow every store): faults are seen
 //!   by the TLB fill hook only.
-//! - `trim` drops every translation and returns the buffer's pages to the
-//!   OS; the guest sees no difference (only host time to translate again).
 //! - `svc`, `bkpt` and any other CPU exception stop the CPU from the
 //!   interrupt hook with `Board::trap` set; MMIO callbacks never stop it.
+//! - `attach` points the core's SRAM, flash and boot window at a phone's own
+//!   host memory (patched unicorn `uc_mem_set_ptr`: the regions keep their
+//!   identity, hence their translations), flushes the TLB and loads the
+//!   phone's registers on top of the fresh-reset context.
 
 use crate::codebuf::{CodeBuf, Watch};
+use crate::regs::Regs;
 use crate::error::MachineError;
 use crate::periph::{Board, Fault, MAPPED_LEN};
 use board::map::{BOOT_ROM, BOOT_WINDOW, FLASH, PERIPH, SRAM, SLOT_LEN};
 use unicorn_engine::unicorn_const::{Arch, ControlType, MemType, Mode, Prot, TlbEntry, TlbType};
 use unicorn_engine::{ArmCpuModel, Context, RegisterARM, Unicorn};
 
-/// The default translation buffer per instance. Unicorn's own default
-/// (1 GiB, huge pages) costs ≈2 MiB RSS per phone. A provisioning run
-/// (three boots, ≈4200 distinct blocks, ≈770 bytes of host code each)
-/// translates ≈8 MiB of code in all: 1 MiB fills 31 times per run and
-/// translates every block 4.4× over (47 700 translations, 0.36 CPU-s);
-/// 2 MiB fills 5 times (15 500 translations, 0.14 CPU-s) for +1 MiB RSS
-/// while the phone runs (`Cpu::trim` gives the touched pages back).
-pub(crate) const TCG_BUFFER: u32 = 2 << 20;
+/// The default translation buffer of a core. Every phone running on a core
+/// shares it: one firmware image is ≈4,200 blocks, ≈3.2 MiB of host code,
+/// and a swarm's cores hold one or two images each. Pages are touched only
+/// as code is translated.
+pub(crate) const TCG_BUFFER: u32 = 32 << 20;
 /// Unicorn's minimum (smaller values are rounded up to it).
 pub(crate) const TCG_BUFFER_MIN: u32 = 1 << 20;
 /// An address never executed, so `emu_start` runs until a stop: the last
@@ -36,7 +41,7 @@ pub(crate) const TCG_BUFFER_MIN: u32 = 1 << 20;
 /// looks the `until` address up in the TLB when the CPU halts at `wfi`.
 const NEVER: u64 = (BOOT_WINDOW.base + SLOT_LEN - 2) as u64;
 
-pub(crate) type Uc = Unicorn<'static, Board>;
+pub(crate) type Uc = Unicorn<'static, Box<Board>>;
 
 /// The unicorn instance with its hooks and the CPU context of a fresh reset.
 pub(crate) struct Cpu {
@@ -44,6 +49,12 @@ pub(crate) struct Cpu {
     reset_ctx: Context,
     /// Where unicorn put this instance's translation buffer, when known.
     code: Option<CodeBuf>,
+}
+
+unsafe extern "C" {
+    /// st20xx's unicorn patch (ST20XX-PATCHES.md): repoints a `mem_map_ptr`
+    /// region, keeping its translations; the TLB must be flushed after.
+    fn uc_mem_set_ptr(uc: *mut unicorn_engine::unicorn_const::uc_engine, address: u64, ptr: *mut core::ffi::c_void) -> unicorn_engine::uc_error;
 }
 
 // SAFETY: `Unicorn` is !Send only because it holds an `Rc` (its hooks keep
@@ -73,7 +84,7 @@ const XPSR_IT: u64 = (0b11 << 25) | (0b11_1111 << 10);
 /// stores get skipped or done wrongly (seen as stale flash reads and a
 /// corrupted stack). Restoring the invariant here fixes it; NZCV and the
 /// other bits are written back unchanged.
-fn clear_it_state(uc: &mut Unicorn<'_, Board>) {
+fn clear_it_state(uc: &mut Unicorn<'_, Box<Board>>) {
     if let Ok(xpsr) = uc.reg_read(RegisterARM::XPSR)
         && xpsr & XPSR_IT != 0
     {
@@ -100,7 +111,9 @@ fn region(addr: u32) -> Option<(Prot, &'static str)> {
 }
 
 impl Cpu {
-    pub(crate) fn new(board: Board, rom: &[u8], code_buffer: u32) -> Result<Cpu, MachineError> {
+    /// A core with `rom` as its boot ROM, showing `board` (a placeholder
+    /// until the first `attach`).
+    pub(crate) fn new(board: Box<Board>, rom: &[u8], code_buffer: u32) -> Result<Cpu, MachineError> {
         let code_buffer = code_buffer.max(TCG_BUFFER_MIN);
         let watch = Watch::start();
         let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, board).map_err(uc_err("open"))?;
@@ -135,8 +148,8 @@ impl Cpu {
         uc.mmio_map(
             PERIPH.base as u64,
             MAPPED_LEN as u64,
-            Some(|uc: &mut Unicorn<'_, Board>, off: u64, size: usize| uc.get_data_mut().read(off, size)),
-            Some(|uc: &mut Unicorn<'_, Board>, off: u64, size: usize, value: u64| uc.get_data_mut().write(off, size, value)),
+            Some(|uc: &mut Unicorn<'_, Box<Board>>, off: u64, size: usize| uc.get_data_mut().read(off, size)),
+            Some(|uc: &mut Unicorn<'_, Box<Board>>, off: u64, size: usize, value: u64| uc.get_data_mut().write(off, size, value)),
         )
         .map_err(uc_err("map peripherals"))?;
 
@@ -150,6 +163,14 @@ impl Cpu {
             match region(page) {
                 Some((perms, _)) if perms.0 & need.0 != 0 => {
                     clear_it_state(uc);
+                    let perms = if need == Prot::EXEC {
+                        if FLASH.contains(page) || BOOT_WINDOW.contains(page) {
+                            uc.get_data_mut().fetched.push(page);
+                        }
+                        perms
+                    } else {
+                        Prot(perms.0 & !Prot::EXEC.0)
+                    };
                     Some(TlbEntry { paddr: page as u64, perms })
                 }
                 found => {
@@ -173,66 +194,52 @@ impl Cpu {
         Ok(Cpu { uc, reset_ctx, code })
     }
 
-    /// Puts the CPU back to its fresh state with `sp` and entry `pc`.
-    pub(crate) fn reset(&mut self, sp: u32, pc: u32) -> Result<(), MachineError> {
+    /// Points the core at `board`'s memory (its flash slot `slot` in the
+    /// boot window), flushes the TLB and loads `regs` over the fresh-reset
+    /// context. The board itself is swapped in by the caller.
+    pub(crate) fn attach(&mut self, board: &Board, regs: &Regs) -> Result<(), MachineError> {
+        let flash = board.flash.array.as_ptr();
+        let window = flash.wrapping_add((board.sysctl.slot * SLOT_LEN) as usize);
+        let h = self.uc.get_handle();
+        for (base, ptr) in [(SRAM.base, board.io.sram.as_ptr()), (FLASH.base, flash), (BOOT_WINDOW.base, window)] {
+            // SAFETY: a valid handle; each pointer is the phone's own host
+            // buffer for the region, at least as long as it (the window's
+            // slot lies inside the 8 MiB flash), alive while the phone runs.
+            let rc = unsafe { uc_mem_set_ptr(h, base as u64, ptr.cast()) };
+            if rc != unicorn_engine::uc_error::OK {
+                return Err(uc_err("repoint memory")(rc));
+            }
+        }
+        self.uc.ctl_flush_tlb().map_err(uc_err("flush tlb"))?;
+        self.load(regs)
+    }
+
+    /// Loads `regs` over the fresh-reset context (same memory).
+    pub(crate) fn load(&mut self, regs: &Regs) -> Result<(), MachineError> {
         self.uc.context_restore(&self.reset_ctx).map_err(uc_err("restore context"))?;
-        self.uc.reg_write(RegisterARM::SP, sp as u64).map_err(uc_err("write sp"))?;
-        self.uc.reg_write(RegisterARM::PC, (pc & !1) as u64).map_err(uc_err("write pc"))?;
-        Ok(())
+        regs.restore(&mut self.uc).map_err(uc_err("write registers"))
+    }
+
+    /// The registers of the stopped CPU.
+    pub(crate) fn save(&self) -> Result<Regs, MachineError> {
+        Regs::save(&self.uc).map_err(uc_err("read registers"))
     }
 
     /// Drops all translated code and gives the host pages that held it back
     /// to the OS. Returns whether the pages were given back (false: only
     /// the flush was done).
-    pub(crate) fn trim(&mut self) -> Result<bool, MachineError> {
+    pub(crate) fn drop_code(&mut self) -> Result<bool, MachineError> {
         self.uc.ctl_flush_tb().map_err(uc_err("flush translated code"))?;
         Ok(self.code.as_ref().is_some_and(CodeBuf::discard))
-    }
-
-    pub(crate) fn pc(&self) -> u32 {
-        self.uc.pc_read().unwrap_or(0) as u32
     }
 
     /// Runs from the current PC until `wfi`, a trap, a fault or the
     /// wall-clock `timeout_us`. Returns unicorn's result and whether the
     /// timeout ended it.
     pub(crate) fn run(&mut self, timeout_us: u64) -> (Result<(), unicorn_engine::uc_error>, bool) {
-        let pc = self.pc() as u64 | 1;
+        let pc = self.uc.pc_read().unwrap_or(0) | 1;
         let guard = crate::hang::Slice::start(self.uc.get_handle(), std::time::Duration::from_micros(timeout_us));
         let r = self.uc.emu_start(pc, NEVER, 0, 0);
         (r, guard.finish())
-    }
-
-    /// Shows slot `n` of flash in the boot window and drops code translated from it.
-    pub(crate) fn map_window(&mut self, slot: u32) -> Result<(), MachineError> {
-        let base = BOOT_WINDOW.base as u64;
-        self.uc.mem_unmap(base, SLOT_LEN as u64).map_err(uc_err("unmap boot window"))?;
-        let view = self.uc.get_data().flash.array.as_ptr().wrapping_add((slot * SLOT_LEN) as usize);
-        // SAFETY: `view` lies inside the flash buffer with SLOT_LEN bytes after
-        // it (slot is 0 or 1 and flash holds 8 slots' worth).
-        unsafe { self.uc.mem_map_ptr(base, SLOT_LEN as u64, Prot::READ | Prot::EXEC, view.cast()) }.map_err(uc_err("map boot window"))?;
-        self.uc.ctl_remove_cache(base, base + SLOT_LEN as u64).map_err(uc_err("flush window code"))?;
-        self.uc.ctl_flush_tlb().map_err(uc_err("flush tlb"))?;
-        Ok(())
-    }
-
-    /// Drops translated code for flash offsets `[start, end)` and, when they
-    /// are in the slot shown in the boot window, for the alias too.
-    pub(crate) fn flash_changed(&mut self, start: usize, end: usize, window_slot: u32) {
-        let (s, e) = (FLASH.base as u64 + start as u64, FLASH.base as u64 + end as u64);
-        let _ = self.uc.ctl_remove_cache(s, e);
-        let slot = (window_slot * SLOT_LEN) as usize..((window_slot + 1) * SLOT_LEN) as usize;
-        let (ws, we) = (start.max(slot.start), end.min(slot.end));
-        if ws < we {
-            let alias = |off: usize| BOOT_WINDOW.base as u64 + (off - slot.start) as u64;
-            let _ = self.uc.ctl_remove_cache(alias(ws), alias(we));
-        }
-    }
-
-    /// Reads guest memory for messages; `None` where nothing is mapped.
-    pub(crate) fn peek_u16(&self, addr: u32) -> Option<u16> {
-        let mut b = [0u8; 2];
-        self.uc.mem_read(addr as u64, &mut b).ok()?;
-        Some(u16::from_le_bytes(b))
     }
 }

@@ -41,7 +41,10 @@ mod hostmem;
 mod io;
 mod machine;
 mod network;
+mod pagesig;
 mod periph;
+mod pool;
+mod regs;
 mod runner;
 
 pub use clock::{Clock, ClockMode};
@@ -50,4 +53,5 @@ pub use hostmem::HostMemError;
 pub use machine::{FlashTemplate, Machine, MachineConfig, MachineOptions, Stop};
 pub use network::Network;
 pub use periph::led::LedState;
+pub use pool::thread_cores;
 pub use runner::{Control, Input, RunEnd, Runner};

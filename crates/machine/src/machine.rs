@@ -7,16 +7,20 @@
 //!   smaller than one already seen counts as that one (time never goes back).
 //! - A crash (fault, `udf`, `bkpt`, `svc`, hang) emits one `crash` record and
 //!   halts the phone until the power is cycled.
-//! - A software or watchdog reset keeps the unicorn instance and its
-//!   translated code: devices reset, SRAM zeroed, the CPU context of a fresh
-//!   reset restored, execution restarts at the boot ROM reset vector.
+//! - A software or watchdog reset resets the devices, zeroes SRAM, restores
+//!   the CPU context of a fresh reset and restarts at the boot ROM reset
+//!   vector. Translated code is not the phone's: it lives in the cores of
+//!   the host thread that runs it (`pool`), shared with every phone whose
+//!   code bytes are the same, so a reset or a new phone translates nothing
+//!   already seen.
 
-use crate::cpu::Cpu;
 use crate::error::MachineError;
 use crate::hostmem::{HostMem, Template};
-use crate::io::Io;
+use crate::pagesig::{PageSigs, TemplateSigs};
+use crate::pool;
+use crate::regs::Regs;
 use crate::periph::led::LedState;
-use crate::periph::{self, Board};
+use crate::periph::Board;
 use board::image::{Header, HEADER_LEN};
 use board::keys::Key;
 use board::map::{BOOT_ROM, FLASH, SLOT_LEN, SRAM};
@@ -42,7 +46,7 @@ pub struct MachineConfig {
 /// held once in host memory and shared page by page until a machine writes
 /// a page. Cheap to clone.
 #[derive(Clone)]
-pub struct FlashTemplate(std::sync::Arc<Template>);
+pub struct FlashTemplate(std::sync::Arc<(Template, std::sync::Arc<TemplateSigs>)>);
 
 impl FlashTemplate {
     /// Erased flash (8 MiB of `0xFF`) with `image` over its start.
@@ -50,22 +54,24 @@ impl FlashTemplate {
         if image.len() > FLASH.len as usize {
             return Err(MachineError::FlashTooLarge(image.len()));
         }
-        Ok(FlashTemplate(std::sync::Arc::new(Template::new(FLASH.len as usize, image)?)))
+        let len = FLASH.len as usize;
+        Ok(FlashTemplate(std::sync::Arc::new((Template::new(len, image)?, std::sync::Arc::new(TemplateSigs::new(len))))))
     }
 }
 
 impl std::fmt::Debug for FlashTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "FlashTemplate({} bytes)", self.0.len())
+        write!(f, "FlashTemplate({} bytes)", self.0.0.len())
     }
 }
 
 /// How a machine is built on the host (nothing the guest can see).
 #[derive(Clone, Debug)]
 pub struct MachineOptions {
-    /// Unicorn's translation buffer, bytes (at least 1 MiB; default 2 MiB).
-    /// Smaller saves host memory while the phone runs, at the cost of
-    /// translating the same code again each time the buffer fills.
+    /// The translation buffer of the cores this phone runs on, bytes (at
+    /// least 1 MiB; default 32 MiB): a core is made with the size asked by
+    /// the first phone that needs it. Smaller saves host memory, at the cost
+    /// of translating the same code again each time the buffer fills.
     pub code_buffer: u32,
     /// Start from this flash instead of `MachineConfig::flash` (which must
     /// then be empty).
@@ -103,9 +109,23 @@ enum RunState {
 /// counts as hung (a loop that never really sleeps).
 const MAX_WAKES_PER_RUN: u32 = 100_000;
 
+/// Makes every machine's id unique in the process.
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// One phone.
 pub struct Machine {
-    cpu: Cpu,
+    /// The devices and memory (swapped into a core while a slice runs).
+    board: Box<Board>,
+    regs: Regs,
+    sigs: PageSigs,
+    rom: Vec<u8>,
+    rom_id: u64,
+    id: u64,
+    /// Bumped whenever flash bytes or the boot-window slot change.
+    epoch: u64,
+    /// The stamp of the last slice run (`pool`).
+    stamp: u64,
+    code_buffer: u32,
     hardware: Hardware,
     mac: [u8; 6],
     /// Initial SP and reset vector from the boot ROM.
@@ -138,33 +158,27 @@ impl Machine {
         if cfg.flash.len() > FLASH.len as usize {
             return Err(MachineError::FlashTooLarge(cfg.flash.len()));
         }
-        let flash = match &opts.flash {
+        let (flash, template) = match &opts.flash {
             Some(_) if !cfg.flash.is_empty() => return Err(MachineError::FlashTwice),
-            Some(t) => HostMem::from_template(&t.0)?,
-            None => HostMem::flash(FLASH.len as usize, &cfg.flash)?,
+            Some(t) => (HostMem::from_template(&t.0.0)?, Some(t.0.1.clone())),
+            None => (HostMem::flash(FLASH.len as usize, &cfg.flash)?, None),
         };
-        let io = Io::new(trace::phone_id(cfg.mac), HostMem::zeroed(SRAM.len as usize)?);
-        let board = Board {
-            io,
-            sysctl: periph::sysctl::Sysctl::new(cfg.hardware, cfg.mac),
-            timer: Default::default(),
-            rng: periph::rng::Rng::new(cfg.seed, cfg.mac),
-            flash: periph::flashctl::FlashCtl::new(flash, periph::rng::key(cfg.seed, cfg.mac, 1)),
-            lcd: Default::default(),
-            leds: Default::default(),
-            keypad: Default::default(),
-            eth: Default::default(),
-            uart: Default::default(),
-            fault: None,
-            trap: None,
-        };
-        let cpu = Cpu::new(board, &cfg.boot_rom, opts.code_buffer)?;
+        let board = Box::new(Board::new(cfg.hardware, cfg.mac, cfg.seed, flash)?);
         let word = |i: usize| cfg.boot_rom.get(i..i + 4).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let vector = (word(0), word(4));
         Ok(Machine {
-            cpu,
+            board,
+            regs: Regs::Reset { sp: vector.0, pc: vector.1 },
+            sigs: PageSigs::new(FLASH.len as usize, template),
+            rom_id: xxhash_rust::xxh3::xxh3_64(&cfg.boot_rom),
+            rom: cfg.boot_rom,
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            epoch: 0,
+            stamp: 0,
+            code_buffer: opts.code_buffer,
             hardware: cfg.hardware,
             mac: cfg.mac,
-            vector: (word(0), word(4)),
+            vector,
             powered: false,
             state: RunState::Ready,
             now: 0,
@@ -179,11 +193,25 @@ impl Machine {
     }
 
     fn board(&self) -> &Board {
-        self.cpu.uc.get_data()
+        &self.board
     }
 
     fn board_mut(&mut self) -> &mut Board {
-        self.cpu.uc.get_data_mut()
+        &mut self.board
+    }
+
+    /// Flash bytes `[start, end)` changed: their translations must not be
+    /// used for this phone any more.
+    fn flash_changed(&mut self, start: usize, end: usize) {
+        self.sigs.changed(start, end);
+        self.epoch += 1;
+    }
+
+    fn show_slot(&mut self, slot: u32) {
+        if self.board.sysctl.slot != slot {
+            self.board.sysctl.slot = slot;
+            self.epoch += 1;
+        }
     }
 
     fn set_now(&mut self, now_us: u64) {
@@ -219,8 +247,7 @@ impl Machine {
         self.complete_flash();
         let now = self.now;
         if let Some((s, e)) = self.board_mut().flash.power_cut(now) {
-            let slot = self.board().sysctl.slot;
-            self.cpu.flash_changed(s, e, slot);
+            self.flash_changed(s, e);
         }
         self.emit(Event::Power { state: PowerState::Off });
         self.board_mut().reset_devices();
@@ -235,17 +262,9 @@ impl Machine {
         b.io.events = 0;
         b.io.wake_latch = false;
         b.io.sram.discard();
-        let result = (|| {
-            if self.board().sysctl.slot != 0 {
-                self.cpu.map_window(0)?;
-                self.board_mut().sysctl.slot = 0;
-            }
-            self.cpu.reset(self.vector.0, self.vector.1)
-        })();
-        self.state = match result {
-            Ok(()) => RunState::Ready,
-            Err(e) => RunState::Crashed { pc: self.vector.1, reason: e.to_string() },
-        };
+        self.show_slot(0);
+        self.regs = Regs::Reset { sp: self.vector.0, pc: self.vector.1 };
+        self.state = RunState::Ready;
     }
 
     fn crash(&mut self, pc: u32, reason: String) -> Stop {
@@ -258,8 +277,7 @@ impl Machine {
     fn complete_flash(&mut self) {
         let b = self.board_mut();
         if let Some((s, e)) = b.flash.complete_due(&mut b.io) {
-            let slot = self.board().sysctl.slot;
-            self.cpu.flash_changed(s, e, slot);
+            self.flash_changed(s, e);
         }
     }
 
@@ -307,16 +325,13 @@ impl Machine {
 
     /// What a stop at `wfi` applies: a requested software reset, or a
     /// BOOT_SLOT write (remap + `boot` record). Returns whether the CPU was reset.
-    fn apply_stop(&mut self) -> Result<bool, MachineError> {
+    fn apply_stop(&mut self) -> bool {
         if self.board().sysctl.reset_requested {
             self.reset_in_place(sysctl::RESET_CAUSE_SOFTWARE);
-            return Ok(true);
+            return true;
         }
         if let Some(slot) = self.board_mut().sysctl.slot_request.take() {
-            if slot != self.board().sysctl.slot {
-                self.cpu.map_window(slot)?;
-                self.board_mut().sysctl.slot = slot;
-            }
+            self.show_slot(slot);
             let cause = match self.board().sysctl.cause {
                 sysctl::RESET_CAUSE_SOFTWARE => BootCause::Software,
                 sysctl::RESET_CAUSE_WATCHDOG => BootCause::Watchdog,
@@ -325,7 +340,7 @@ impl Machine {
             let image = version_text(self.flash(), slot);
             self.emit(Event::Boot { cause, image });
         }
-        Ok(false)
+        false
     }
 
     /// Applies everything due at `now_us` and runs the CPU until it sleeps
@@ -351,12 +366,29 @@ impl Machine {
             self.state = RunState::Ready;
             let left = self.hang_budget.saturating_sub(started.elapsed()).as_micros() as u64;
             if left == 0 || wakes >= MAX_WAKES_PER_RUN {
-                let pc = self.cpu.pc();
+                let pc = self.regs.pc();
                 return self.crash(pc, "hang: the CPU did not sleep".into());
             }
             self.board_mut().fault = None;
-            let (result, timed_out) = self.cpu.run(left);
-            let pc = self.cpu.pc();
+            let mut slice = pool::Slice {
+                id: self.id,
+                epoch: self.epoch,
+                stamp: &mut self.stamp,
+                rom: &self.rom,
+                rom_id: self.rom_id,
+                code_buffer: self.code_buffer,
+                board: &mut self.board,
+                regs: &mut self.regs,
+                sigs: &mut self.sigs,
+            };
+            let (result, timed_out) = match pool::run(&mut slice, left) {
+                Ok(r) => r,
+                Err(e) => {
+                    let pc = self.regs.pc();
+                    return self.crash(pc, e.to_string());
+                }
+            };
+            let pc = self.regs.pc();
             if let Err(e) = result {
                 let reason = self.fault_reason(pc, e);
                 return self.crash(pc, reason);
@@ -369,9 +401,7 @@ impl Machine {
             }
             self.state = RunState::Asleep;
             wakes += 1;
-            if let Err(e) = self.apply_stop() {
-                return self.crash(pc, e.to_string());
-            }
+            self.apply_stop();
         }
     }
 
@@ -379,7 +409,8 @@ impl Machine {
         if let Some(f) = self.board_mut().fault.take() {
             return format!("{} {} at {:#010x}", f.access, f.what, f.page);
         }
-        match (e, self.cpu.peek_u16(pc)) {
+        let hw = self.peek(pc, 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+        match (e, hw) {
             (unicorn_engine::uc_error::INSN_INVALID, Some(hw)) if hw & 0xFF00 == 0xDE00 => format!("udf #{}", hw & 0xFF),
             (unicorn_engine::uc_error::INSN_INVALID, Some(hw)) => format!("undefined instruction {hw:#06x}"),
             (e, _) => format!("cpu error {e:?}"),
@@ -461,7 +492,8 @@ impl Machine {
             return self.flash().get(off..off + len).map(<[u8]>::to_vec);
         }
         if BOOT_ROM.contains_range(addr, len as u32) {
-            return self.cpu.uc.mem_read_as_vec(addr as u64, len).ok();
+            let off = (addr - BOOT_ROM.base) as usize;
+            return Some((off..off + len).map(|i| self.rom.get(i).copied().unwrap_or(0)).collect());
         }
         None
     }
@@ -502,13 +534,12 @@ impl Machine {
         self.board().keypad.off_hook
     }
 
-    /// Drops the code translated so far and gives its host memory back
-    /// (up to the code buffer, 2 MiB by default). Nothing the guest sees changes; the
-    /// next `run` translates again what it executes, which costs host time
-    /// (a reboot in place is no longer cheap until it has run once).
-    /// Returns whether the memory was given back.
+    /// Gives back the host memory this phone holds for translated code:
+    /// none since translations live in the cores of the host thread, shared
+    /// by its phones (`pool`). Kept so callers that trim settled phones need
+    /// no change; returns whether memory was given back (always false).
     pub fn trim(&mut self) -> Result<bool, MachineError> {
-        self.cpu.trim()
+        Ok(false)
     }
 
     /// The last instant this machine was given.

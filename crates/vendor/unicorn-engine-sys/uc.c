@@ -3068,3 +3068,31 @@ void trace_end(uc_tracer *tracer, trace_loc loc, const char *fmt, ...)
             (double)(end - tracer->starts[loc]) / (double)(1000));
 }
 #endif
+
+/*
+ * st20xx: points the RAM region mapped with uc_mem_map_ptr() at `address`
+ * (its first byte) to other host memory of the same size. The region keeps
+ * its RAM block, hence its ram_addr: translated code keyed on it stays valid,
+ * so many guests whose code bytes are equal can share one instance's
+ * translations while each has its own RAM. The TLB still holds the old host
+ * addresses: the caller must flush it (UC_CTL_TLB_FLUSH) before running.
+ * See ST20XX-PATCHES.md.
+ */
+UNICORN_EXPORT
+uc_err uc_mem_set_ptr(uc_engine *uc, uint64_t address, void *ptr)
+{
+    MemoryRegion *mr;
+
+    UC_INIT(uc);
+
+    mr = ptr ? uc->memory_mapping(uc, address) : NULL;
+    // flags bit 0 is RAM_PREALLOC (memory.h): memory the caller owns.
+    if (mr == NULL || mr->addr != address || mr->ram_block == NULL ||
+        !(mr->ram_block->flags & 1)) {
+        restore_jit_state(uc);
+        return UC_ERR_ARG;
+    }
+    mr->ram_block->host = ptr;
+    restore_jit_state(uc);
+    return UC_ERR_OK;
+}

@@ -15,8 +15,10 @@ pub(crate) mod sysctl;
 pub(crate) mod timer;
 pub(crate) mod uart;
 
+use crate::hostmem::{HostMem, HostMemError};
 use crate::io::{Device, Io};
-use board::map::PERIPH_BLOCK;
+use board::map::{FLASH, PERIPH_BLOCK, SRAM};
+use board::model::Hardware;
 
 /// How many bytes of the peripheral region are mapped (the listed blocks).
 pub(crate) const MAPPED_LEN: u32 = board::periph::BLOCKS.len() as u32 * PERIPH_BLOCK;
@@ -45,9 +47,38 @@ pub(crate) struct Board {
     pub fault: Option<Fault>,
     /// Why a hook stopped the CPU (bkpt, svc, …).
     pub trap: Option<String>,
+    /// Flash and boot-window pages the TLB gave execute permission since
+    /// the last look (`pool` learns from them which pages hold code).
+    pub fetched: Vec<u32>,
 }
 
 impl Board {
+    /// The devices of a phone with identity `mac`, hardware `hardware`,
+    /// `seed` for its RNG and torn bytes, over `flash`, with zeroed SRAM.
+    pub(crate) fn new(hardware: Hardware, mac: [u8; 6], seed: u64, flash: HostMem) -> Result<Board, HostMemError> {
+        Ok(Board {
+            io: Io::new(trace::phone_id(mac), HostMem::zeroed(SRAM.len as usize)?),
+            sysctl: sysctl::Sysctl::new(hardware, mac),
+            timer: Default::default(),
+            rng: rng::Rng::new(seed, mac),
+            flash: flashctl::FlashCtl::new(flash, rng::key(seed, mac, 1)),
+            lcd: Default::default(),
+            leds: Default::default(),
+            keypad: Default::default(),
+            eth: Default::default(),
+            uart: Default::default(),
+            fault: None,
+            trap: None,
+            fetched: Vec::new(),
+        })
+    }
+
+    /// What a core shows while no phone runs on it (nothing is touched:
+    /// its memory is mapped, never used).
+    pub(crate) fn placeholder() -> Result<Board, HostMemError> {
+        Board::new(Hardware::St2030, [0; 6], 0, HostMem::flash(FLASH.len as usize, &[])?)
+    }
+
     fn route(&mut self, block: u64) -> Option<(&mut dyn Device, &mut Io)> {
         let dev: &mut dyn Device = match block {
             0 => &mut self.sysctl,

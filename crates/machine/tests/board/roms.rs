@@ -132,30 +132,111 @@ fn the_config_survives_a_power_cycle_and_idle_runs_past_the_backlight_timeout() 
     assert!(logs.iter().any(|(t, l)| *t >= 46_000_000 && l.starts_with("config: ") && l.contains("keys")), "{logs:?}");
 }
 
-/// `trim` drops translated code and its host pages mid-run: the guest must
-/// not notice (same trace, byte for byte, as an untrimmed twin), and the
-/// translation buffer must have been found.
-#[test]
-fn trimming_translated_code_changes_nothing_the_guest_does() {
-    let run = |trim_at: Option<u64>| {
-        let mut m = real_phone();
-        m.power_on(0);
-        let mut t = 0;
-        let mut trimmed = false;
-        while t <= 12_000_000 {
-            if trim_at.is_some_and(|at| t >= at) && !trimmed {
-                assert!(m.trim().unwrap(), "the translation buffer was found and given back");
-                trimmed = true;
-            }
-            match m.run(t) {
-                Stop::Sleeping { until: Some(next) } => t = next,
-                s => panic!("{s:?}"),
-            }
+/// The real boot ROM and the factory flash of `prefix`'s image (e.g. `v2022SG`).
+fn images_of(prefix: &str) -> (Vec<u8>, Vec<u8>) {
+    let dir = roms_dir();
+    let app = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix) && n.ends_with(".zz")))
+        .expect("the image in roms/");
+    (std::fs::read(dir.join("boot.bin")).unwrap(), factory_flash(&std::fs::read(app).unwrap()))
+}
+
+/// Power on, cut at 45 s, on again at 46 s, until 60 s: each machine's trace,
+/// the machines stepped in turn (earliest next instant first) on this thread.
+fn interleaved(mut ms: Vec<Machine>) -> Vec<Vec<trace::Record>> {
+    let inputs = [(0u64, true), (45_000_000, false), (46_000_000, true)];
+    let mut next: Vec<u64> = vec![0; ms.len()];
+    let mut fed = vec![0usize; ms.len()];
+    let mut traces = vec![Vec::new(); ms.len()];
+    while let Some((i, &t)) = next.iter().enumerate().filter(|(_, t)| **t <= 60_000_000).min_by_key(|(i, t)| (**t, *i)) {
+        let m = &mut ms[i];
+        while fed[i] < inputs.len() && inputs[fed[i]].0 <= t {
+            if inputs[fed[i]].1 { m.power_on(inputs[fed[i]].0) } else { m.power_cut(inputs[fed[i]].0) }
+            fed[i] += 1;
         }
-        m.drain_trace()
+        m.run(t);
+        let input_at = inputs.get(fed[i]).map_or(u64::MAX, |x| x.0);
+        next[i] = m.poll_at().unwrap_or(u64::MAX).max(t + 1).min(input_at);
+        traces[i].extend(m.drain_trace());
+    }
+    traces
+}
+
+/// Phones on one host thread share translated code (`pool`): phones with
+/// the same image share one core, another image gets its own, and each
+/// phone's trace is byte for byte the one it makes alone on a fresh thread.
+#[test]
+fn phones_sharing_translations_run_as_they_do_alone() {
+    let (boot, a30) = images_of("v2030SG");
+    let (_, a22) = images_of("v2022SG");
+    let phones = move || {
+        let make = |hardware, mac: [u8; 6], flash: &Vec<u8>| {
+            let cfg = MachineConfig { hardware, mac, seed: mac[5] as u64, boot_rom: boot.clone(), flash: flash.clone() };
+            Machine::new(cfg).unwrap()
+        };
+        vec![
+            make(Hardware::St2030, [0, 0x90, 0x96, 0, 0, 1], &a30),
+            make(Hardware::St2030, [0, 0x90, 0x96, 0, 0, 2], &a30),
+            make(Hardware::St2022, [0, 0x90, 0x96, 0, 0, 3], &a22),
+        ]
     };
-    let plain = run(None);
-    let trimmed = run(Some(4_000_000));
-    assert!(plain.iter().any(|r| matches!(r.event, trace::Event::Lcd { .. })));
-    assert_eq!(plain, trimmed);
+    let alone: Vec<Vec<trace::Record>> = phones()
+        .into_iter()
+        .map(|m| std::thread::spawn(move || (interleaved(vec![m]).remove(0), machine::thread_cores())).join().unwrap())
+        .map(|(t, cores)| {
+            assert_eq!(cores, 1);
+            t
+        })
+        .collect();
+    let (together, cores) = std::thread::spawn(move || (interleaved(phones()), machine::thread_cores())).join().unwrap();
+    assert!(alone[0].iter().any(|r| matches!(r.event, trace::Event::Flash { .. })), "the run writes flash");
+    assert!(alone[2].iter().any(|r| matches!(&r.event, trace::Event::Log { text } if text.contains("ST2022"))), "{:?}", alone[2]);
+    assert_eq!(cores, 2, "one core per image");
+    for (i, (t, a)) in together.iter().zip(&alone).enumerate() {
+        assert_eq!(t, a, "phone {i}");
+    }
+}
+
+/// A phone whose slices run on two host threads in turn (as swarm phones
+/// move between workers) runs as it does on one: each thread's core holds
+/// a stale copy of its registers between its visits.
+#[test]
+fn a_phone_moving_between_threads_runs_as_it_does_on_one() {
+    use std::sync::mpsc::channel;
+    let (boot, flash) = images_of("v2030SG");
+    let make = || Machine::new(MachineConfig { hardware: Hardware::St2030, mac: MAC, seed: 1, boot_rom: boot.clone(), flash: flash.clone() }).unwrap();
+    let alone = interleaved(vec![make()]).remove(0);
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (to, from_lead) = channel::<(Machine, u64)>();
+            let (back, results) = channel::<Machine>();
+            std::thread::spawn(move || {
+                for (mut m, t) in from_lead {
+                    m.run(t);
+                    back.send(m).unwrap();
+                }
+            });
+            (to, results)
+        })
+        .collect();
+    let mut m = make();
+    let inputs = [(0u64, true), (45_000_000, false), (46_000_000, true)];
+    let (mut fed, mut t, mut turn, mut moved) = (0usize, 0u64, 0usize, Vec::new());
+    while t <= 60_000_000 {
+        while fed < inputs.len() && inputs[fed].0 <= t {
+            if inputs[fed].1 { m.power_on(inputs[fed].0) } else { m.power_cut(inputs[fed].0) }
+            fed += 1;
+        }
+        let (to, results) = &workers[turn % 2];
+        to.send((m, t)).unwrap();
+        m = results.recv().unwrap();
+        turn += 1;
+        let input_at = inputs.get(fed).map_or(u64::MAX, |x| x.0);
+        t = m.poll_at().unwrap_or(u64::MAX).max(t + 1).min(input_at);
+        moved.extend(m.drain_trace());
+    }
+    assert!(turn > 10, "enough moves to matter: {turn}");
+    assert_eq!(moved, alone);
 }

@@ -93,3 +93,36 @@ fn a_wfi_that_always_returns_at_once_is_a_hang() {
     let mut m = powered(a.finish(), 0);
     assert!(matches!(m.run(0), Stop::Crashed { reason, .. } if reason.starts_with("hang")));
 }
+
+/// Regression: a core keeps the registers of the last phone it ran. A phone
+/// that ran on thread A, then on thread B, then on A again must not resume
+/// on A with the registers A kept from its first visit (a counter kept in
+/// r4 across `wfi` went back by one, and 2 of 30 swarm phones failed).
+#[test]
+fn a_phone_back_on_a_thread_resumes_with_its_latest_registers() {
+    let mut a = Asm::rom();
+    a.movs(4, 0).label("loop").adds(4, 1).li(0, SRAM.base).str(4, 0, 0).sleep(u64::MAX).b("loop");
+    let mut m = powered(a.finish(), 0);
+    let (to_a, on_a) = std::sync::mpsc::channel::<Machine>();
+    let (back_a, from_a) = std::sync::mpsc::channel::<Machine>();
+    let thread_a = std::thread::spawn(move || {
+        for mut m in on_a {
+            let t = m.now() + 1;
+            m.run(t);
+            back_a.send(m).unwrap();
+        }
+    });
+    for n in 1..=6u32 {
+        if n % 2 == 1 {
+            to_a.send(m).unwrap();
+            m = from_a.recv().unwrap();
+        } else {
+            let t = m.now() + 1;
+            m.run(t);
+        }
+        assert_eq!(word(&m, SRAM.base), n, "wake {n}");
+        m.press(m.now(), Key::Menu, true);
+    }
+    drop(to_a);
+    thread_a.join().unwrap();
+}
