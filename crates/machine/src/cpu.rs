@@ -55,6 +55,10 @@ unsafe extern "C" {
     /// st20xx's unicorn patch (ST20XX-PATCHES.md): repoints a `mem_map_ptr`
     /// region, keeping its translations; the TLB must be flushed after.
     fn uc_mem_set_ptr(uc: *mut unicorn_engine::unicorn_const::uc_engine, address: u64, ptr: *mut core::ffi::c_void) -> unicorn_engine::uc_error;
+    /// st20xx's unicorn patch: no exit-request check after every guest load
+    /// and store. Only a hook stopping the CPU mid-block needs it, and ours
+    /// never do (MMIO callbacks never stop; traps stop between blocks).
+    fn uc_st20xx_no_exit_checks(uc: *mut unicorn_engine::unicorn_const::uc_engine, on: bool) -> unicorn_engine::uc_error;
 }
 
 // SAFETY: `Unicorn` is !Send only because it holds an `Rc` (its hooks keep
@@ -124,6 +128,11 @@ impl Cpu {
         };
         if rc != unicorn_engine::uc_error::OK {
             return Err(uc_err("tcg buffer size")(rc));
+        }
+        // SAFETY: a valid handle, before anything is translated.
+        let rc = unsafe { uc_st20xx_no_exit_checks(uc.get_handle(), true) };
+        if rc != unicorn_engine::uc_error::OK {
+            return Err(uc_err("exit checks")(rc));
         }
         uc.ctl_set_cpu_model(ArmCpuModel::CORTEX_M4 as i32).map_err(uc_err("cpu model"))?;
         uc.ctl_set_tlb_type(TlbType::VIRTUAL).map_err(uc_err("tlb type"))?;

@@ -3096,3 +3096,21 @@ uc_err uc_mem_set_ptr(uc_engine *uc, uint64_t address, void *ptr)
     restore_jit_state(uc);
     return UC_ERR_OK;
 }
+
+/*
+ * st20xx: translate without the exit-request check unicorn emits after every
+ * guest load and store (and after code hooks). That check only lets a hook
+ * that calls uc_emu_stop() stop in the middle of a block; without it,
+ * uc_emu_stop() (from any hook or thread) takes effect at the next block
+ * boundary, as it always does for the translated code QEMU chains. Call it
+ * before anything is translated; it applies to code translated after.
+ * See ST20XX-PATCHES.md.
+ */
+UNICORN_EXPORT
+uc_err uc_st20xx_no_exit_checks(uc_engine *uc, bool on)
+{
+    // No UC_INIT: a flag only, settable before the engine is set up (as the
+    // CPU model must be).
+    uc->st20xx_no_exit_checks = on;
+    return UC_ERR_OK;
+}

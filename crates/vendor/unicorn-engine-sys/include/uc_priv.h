@@ -410,6 +410,8 @@ struct uc_struct {
                       // default)
     bool first_tb; // is this the first Translation-Block ever generated since
                    // uc_emu_start()?
+    bool st20xx_no_exit_checks; // st20xx: never emit check_exit_request
+                                // (see uc_st20xx_no_exit_checks in uc.c)
     bool no_exit_request; // Disable check_exit_request temporarily. A
                           // workaround to treat the IT block as a whole block.
     bool init_done;       // Whether the initialization is done.

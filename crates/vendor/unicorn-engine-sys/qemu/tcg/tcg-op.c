@@ -2855,7 +2855,7 @@ void check_exit_request(TCGContext *tcg_ctx)
     // Unicorn:
     //   For ARM IT block, we couldn't exit in the middle of the
     //   block and this is the our hack here.
-    if (tcg_ctx->uc->no_exit_request) {
+    if (tcg_ctx->uc->no_exit_request || tcg_ctx->uc->st20xx_no_exit_checks) {
         return;
     }
 
