@@ -38,7 +38,6 @@ impl Phone {
         Phone { spec, machine, powered: false, done: false, goal, inbox: VecDeque::new(), sent: Vec::new(), tracker: Tracker::with_goal(goal), records: Vec::new(), keep_records, cell, slot }
     }
 
-
     /// The next instant this phone has something to do.
     pub fn next_due(&self) -> Option<u64> {
         if self.done {
