@@ -8,14 +8,16 @@
 #     same Kea through tap0 (each phone powered off at its lease, so no phone
 #     spends CPU past DHCP), tcpdump on the bridge, and its DHCP rate is N
 #     leases over first DISCOVER -> last first-ACK on the wire (dhcpwire.py).
-#     Prints swarm/perfdhcp.
+#     Prints swarm/perfdhcp. --dhcp-ramp R powers the phones on at R per
+#     second instead of all at once (all at once, their first DISCOVERs leave
+#     in one burst; what Kea drops of it waits for the firmware's 10 s retry).
 #  2. full: one dnsmasq lab. An N-phone swarm provisions from dnsmasq + nginx;
 #     wall time, full runs per wall second, failures by LCD error, and the
 #     report's per-phone fetched counts against nginx's access log
 #     (nginxmatch.py: per MAC and in total).
 #
 #   bench.sh [--phones N] [--only dhcp|full] [--rate R] [--period S]
-#            [--dhcp-for DURATION] [--for DURATION] [--bin ST20XX] [--roms DIR] [--keep DIR]
+#            [--dhcp-for DURATION] [--dhcp-ramp R] [--for DURATION] [--bin ST20XX] [--roms DIR] [--keep DIR]
 #
 # --dhcp-for bounds the dhcp swarm (emulated time; it ends by itself once every
 # phone has its lease), --for the full one. Results are KEY=VALUE lines at the end.
@@ -32,6 +34,7 @@ ONLY=""
 RATE=50000
 PERIOD=3
 DHCP_FOR=60s
+DHCP_RAMP=""
 FOR=30m
 BIN=""
 ROMS=$REPO/roms
@@ -43,11 +46,12 @@ while (($#)); do
         --rate) RATE=${2:?}; shift 2 ;;
         --period) PERIOD=${2:?}; shift 2 ;;
         --dhcp-for) DHCP_FOR=${2:?}; shift 2 ;;
+        --dhcp-ramp) DHCP_RAMP=${2:?}; shift 2 ;;
         --for) FOR=${2:?}; shift 2 ;;
         --bin) BIN=${2:?}; shift 2 ;;
         --roms) ROMS=${2:?}; shift 2 ;;
         --keep) KEEP=${2:?}; shift 2 ;;
-        *) sed -n '17,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        *) sed -n '19,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 [[ "$PHONES" =~ ^[0-9]+$ ]] && ((PHONES > 0 && PHONES <= 1900)) ||
@@ -89,7 +93,8 @@ lab_down() {
 # tcpdump of DHCP on the lab bridge, until stop_capture.
 start_capture() {
     rm -f "$WORK/cap.err"
-    ip netns exec "$NAME-sw" tcpdump -i br0 -nn -U --immediate-mode -s 0 -w "$WORK/$1.pcap" \
+    # A 64 MiB buffer: the default one dropped about half a 500-phone burst.
+    ip netns exec "$NAME-sw" tcpdump -i br0 -nn -U --immediate-mode -B 65536 -s 0 -w "$WORK/$1.pcap" \
         'udp port 67 or udp port 68' </dev/null 2>"$WORK/cap.err" &
     CAP_PID=$!
     local i
@@ -101,13 +106,14 @@ stop_capture() {
     kill -INT "$CAP_PID" 2>/dev/null || true
     wait "$CAP_PID" 2>/dev/null || true
     CAP_PID=""
+    CAP_DROPPED=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$WORK/cap.err")
 }
 
-# A swarm of $PHONES phones on tap0 for $1 (emulated) until goal $3; report $2.
+# A swarm of $PHONES phones on tap0 for $1 (emulated) until goal $3; report $2; more arguments after.
 swarm() {
     local t0=$EPOCHREALTIME rc=0
     nice -n 10 ip netns exec "$NAME-sw" "$BIN" swarm --count "$PHONES" --net tap:tap0 --clock real \
-        --for "$1" --until "$3" --quiet --max-fail "$PHONES" --roms "$ROMS" --report "$WORK/$2.json" \
+        --for "$1" --until "$3" "${@:4}" --quiet --max-fail "$PHONES" --roms "$ROMS" --report "$WORK/$2.json" \
         >"$WORK/$2.out" 2>&1 || rc=$?
     SWARM_WALL=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
     cat "$WORK/$2.out"
@@ -131,8 +137,10 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     result perfdhcp_offered_rate "$RATE"
     result perfdhcp_drops_ratio "$(sed -n 's/^ *drops ratio: \([0-9.]*\).*/\1/p' "$WORK/perfdhcp.out" | paste -sd/ -)"
     start_capture dhcp
-    swarm "$DHCP_FOR" dhcp lease || true
+    swarm "$DHCP_FOR" dhcp lease ${DHCP_RAMP:+--ramp "$DHCP_RAMP"} || true
     stop_capture
+    result swarm_dhcp_ramp "${DHCP_RAMP:-none}"
+    result wire_capture_dropped "${CAP_DROPPED:-?}"
     python3 "$HERE/dhcpwire.py" "$WORK/dhcp.pcap" >"$WORK/dhcpwire.out"
     sed 's/^/  wire: /' "$WORK/dhcpwire.out"
     ACKED=$(sed -n 's/^acked=//p' "$WORK/dhcpwire.out")
@@ -145,6 +153,7 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     result swarm_dhcp_wall_s "$SWARM_WALL"
     result swarm_dhcp_emulated_over_wall "$(field dhcp 'round(r["run"]["end_us"] / 1e6 / r["wall"][0]["elapsed_s"], 3)')"
     result ratio_swarm_over_perfdhcp "$(awk -v a="$WIRE" -v b="$PERF" 'BEGIN { printf "%.3f", a / b }')"
+    result ratio_report_over_perfdhcp "$(awk -v a="$(field dhcp 'r.get("dhcp_rate", 0)')" -v b="$PERF" 'BEGIN { printf "%.3f", a / b }')"
     ((ACKED == PHONES)) || { echo "bench.sh: only $ACKED of $PHONES phones got a lease on the wire"; RC=1; }
     lab_down kea
 fi
