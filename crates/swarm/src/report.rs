@@ -28,7 +28,12 @@
 //!   a report without `discover_us` uses the first `dhcp` span's start.
 //!   With the built-in lab the servers answer in no emulated time, so this
 //!   measures how fast the phones ask (ramp, boot, retries, link latency),
-//!   not a server; against a real server (TAP) it is that server's rate.
+//!   not a server; against a real server (TAP) it is that server's rate,
+//!   on the phones' clock: when the host cannot keep up, the real clock
+//!   falls behind the host's (`run.end_us` below `wall.elapsed_s`), the
+//!   phones' retry timers fire early in host time, and a capture on the
+//!   wire is the truer measure (500 phones at once: 48/s here, 174/s on
+//!   the wire).
 //! - `provisioned_over_time`, `leased_over_time`: `[[t_us, phones so far],
 //!   …]`, one point per provisioned (leased) phone, in time order.
 //! - `run`: what was run (count, shards, mix, MAC range, ramp, duration,
