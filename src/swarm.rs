@@ -1,7 +1,9 @@
 //! `st20xx swarm`: many phones against one provisioning server, with live
 //! progress (`indicatif`), a human summary, a JSON report, a plot and an
-//! optional trace; `st20xx swarm merge` combines shard reports. Exit 1 when
-//! more phones than `--max-fail` did not provision (failed or unfinished).
+//! optional trace; `st20xx swarm merge` combines shard reports. Each phone
+//! runs until its goal (`--until provisioned`, the default, or `--until
+//! lease`: powered off at its first lease). Exit 1 when more phones than
+//! `--max-fail` did not reach their goal (failed or unfinished).
 
 use anyhow::{Context, Result, bail};
 use board::model::Model;
@@ -12,7 +14,7 @@ use rom::Roms;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use swarm::{Mix, Report, Shard, Swarm, SwarmConfig, SwarmNet};
+use swarm::{Goal, Mix, Report, Shard, Swarm, SwarmConfig, SwarmNet};
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -65,6 +67,9 @@ struct RunArgs {
     /// Stop after this much emulated time even if phones are still running.
     #[arg(long = "for", value_name = "DURATION", default_value = "10m", value_parser = duration)]
     for_: u64,
+    /// Each phone's goal: `provisioned` (its whole provisioning run) or `lease` (its first DHCP lease; then it is powered off: a DHCP load test).
+    #[arg(long, value_name = "GOAL", default_value = "provisioned", value_parser = goal)]
+    until: Goal,
     /// `lab` (the built-in lab serving assets/provisioning), `lab=DIR`, or `tap:NAME` (real clock).
     #[arg(long, default_value = "lab", value_parser = site::NetSpec::parse_arg)]
     net: site::NetSpec,
@@ -91,7 +96,7 @@ struct RunArgs {
     /// Run the I-th of N slices of the swarm (0-based), e.g. 0/4.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
-    /// Exit 0 as long as at most this many phones did not provision.
+    /// Exit 0 as long as at most this many phones did not reach their goal.
     #[arg(long, default_value_t = 0)]
     max_fail: u64,
     /// Worker threads (default: one per core).
@@ -118,6 +123,10 @@ struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+}
+
+fn goal(s: &str) -> Result<Goal, String> {
+    Goal::parse(s).map_err(|e| e.to_string())
 }
 
 fn duration(s: &str) -> Result<u64, String> {
@@ -156,6 +165,7 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     cfg.mac_base = swarm::parse_mac(&a.mac_base)?;
     cfg.ramp_per_s = a.ramp;
     cfg.duration_us = a.for_;
+    cfg.until = a.until;
     cfg.clock = clock;
     cfg.seed = a.seed;
     cfg.shard = a.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
@@ -200,21 +210,20 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     let bar = if a.quiet { ProgressBar::hidden() } else { ProgressBar::new(swarm.len() as u64) };
     bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}").expect("a fixed template").progress_chars("=> "));
     let mut last = (std::time::Instant::now(), 0usize);
+    let until = cfg.until;
     let mut on_progress = |p: &swarm::Progress| {
-        let done = p.provisioned + p.failed;
+        let done = p.provisioned + p.leased + p.failed;
         let rate = (done.saturating_sub(last.1)) as f64 / last.0.elapsed().as_secs_f64().max(1e-3);
         last = (std::time::Instant::now(), done);
         bar.set_position(done as u64);
-        bar.set_message(format!(
-            "t={:.1}s booted {} dhcp {} fetching {} rebooting {} provisioned {} failed {} ({rate:.0}/s)",
-            p.now_us as f64 / 1e6,
-            p.booted,
-            p.dhcp,
-            p.fetching,
-            p.rebooting,
-            p.provisioned,
-            p.failed
-        ));
+        let t = p.now_us as f64 / 1e6;
+        bar.set_message(match until {
+            Goal::Provisioned => format!(
+                "t={t:.1}s booted {} dhcp {} fetching {} rebooting {} provisioned {} failed {} ({rate:.0}/s)",
+                p.booted, p.dhcp, p.fetching, p.rebooting, p.provisioned, p.failed
+            ),
+            Goal::Lease => format!("t={t:.1}s until lease: booted {} dhcp {} leased {} failed {} ({rate:.0}/s)", p.booted, p.dhcp, p.leased, p.failed),
+        });
     };
     let mut write_record = |r: &trace::Record| {
         if let Some(w) = trace_out.as_mut()
@@ -240,6 +249,6 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     if let Some(p) = &a.plot {
         swarm::plot::draw(&report, p)?;
     }
-    let not_provisioned = report.failed + report.unfinished;
-    Ok(if not_provisioned > a.max_fail { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    let short_of_goal = report.failed + report.unfinished;
+    Ok(if short_of_goal > a.max_fail { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

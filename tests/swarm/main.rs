@@ -4,7 +4,8 @@
 use rom::Roms;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use swarm::{Outcome, Report, Shard, Swarm, SwarmConfig, SwarmNet};
+use swarm::{Goal, Outcome, Report, Shard, Swarm, SwarmConfig, SwarmNet};
+use trace::{Event, PowerState, Record};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -38,6 +39,17 @@ fn run(cfg: &SwarmConfig, net: &SwarmNet) -> Report {
     let roms = Roms::open(&roms_dir()).unwrap();
     let mut s = Swarm::new(cfg, &roms, net).unwrap();
     s.run(&mut |_| {}, None)
+}
+
+/// A run that also hands back every trace record, in order.
+fn run_traced(cfg: &SwarmConfig, net: &SwarmNet) -> (Report, Vec<Record>) {
+    let roms = Roms::open(&roms_dir()).unwrap();
+    let mut cfg = cfg.clone();
+    cfg.keep_trace = true;
+    let mut s = Swarm::new(&cfg, &roms, net).unwrap();
+    let mut records = Vec::new();
+    let report = s.run(&mut |_| {}, Some(&mut |r: &Record| records.push(r.clone())));
+    (report, records)
 }
 
 fn config(count: u64) -> SwarmConfig {
@@ -210,4 +222,95 @@ fn trimming_settled_phones_keeps_the_report() {
     kept.trim_settled = false;
     let (a, b) = (run(&config(8), &net), run(&kept, &net));
     assert_eq!(a.deterministic_part(), b.deterministic_part());
+}
+
+/// `--until lease`: every phone is powered off at its first lease. Nothing
+/// of it is seen after that instant (no INF request reaches the lab; only
+/// the power-off and its dark LCD and LEDs at the lease's instant), the run ends as soon as the last phone has its lease
+/// (long before `--for`), and the report counts leased phones.
+#[test]
+fn until_lease_powers_each_phone_off_at_its_lease() {
+    let mut cfg = config(12);
+    cfg.until = Goal::Lease;
+    let (r, records) = run_traced(&cfg, &lab(&[], &[]));
+    assert_eq!((r.until, r.phones, r.leased, r.provisioned, r.failed, r.unfinished), (Goal::Lease, 12, 12, 0, 0, 0), "{}", r.summary());
+    assert!(r.failures.is_empty() && r.provisioned_over_time.is_empty());
+    assert_eq!(r.leased_over_time.len(), 12);
+    assert!(!records.iter().any(|x| matches!(x.event, Event::Serve { .. })), "no file was served");
+    assert!(!r.phases.contains_key("inf"), "{}", r.summary());
+    assert!(r.run.end_us < 1_000_000, "ended at the last lease, not at --for: {}", r.summary());
+    for p in &r.per_phone {
+        assert_eq!(p.outcome, Outcome::Leased);
+        let leased_at = p.decided_us.unwrap();
+        let dhcp = p.phases.iter().find(|s| s.phase == "dhcp").unwrap();
+        assert!(dhcp.ok && dhcp.end_us == leased_at, "{p:?}");
+        assert!(p.discover_us.is_some_and(|d| d <= dhcp.start_us), "the phone's own DISCOVER starts its DHCP: {p:?}");
+        let mine: Vec<&Record> = records.iter().filter(|x| x.phone == p.mac).collect();
+        assert!(mine.iter().any(|x| matches!(x.event, Event::Power { state: PowerState::Off }) && x.t_us == leased_at), "{p:?}: powered off at the lease");
+        let lease = mine.iter().position(|x| matches!(&x.event, Event::Log { text } if text.contains("dhcp: lease"))).unwrap();
+        assert!(mine[lease..].iter().all(|x| x.t_us == leased_at), "nothing runs after the lease: {:?}", &mine[lease..]);
+    }
+    // The ramp of 200/s paces the DISCOVERs: 12 phones over 55 ms.
+    assert!(r.dhcp_rate > 150.0 && r.dhcp_rate < 250.0, "{}", r.summary());
+}
+
+/// The same seed gives the same `--until lease` report on any number of
+/// workers, and the goal changes nothing before the lease.
+#[test]
+fn until_lease_is_deterministic_and_leases_as_the_full_run_does() {
+    let mut one = config(16);
+    one.until = Goal::Lease;
+    one.workers = 1;
+    let mut two = one.clone();
+    two.workers = 2;
+    let net = lab(&[], &[]);
+    let (a, b) = (run(&one, &net), run(&two, &net));
+    assert_eq!(a.deterministic_part(), b.deterministic_part());
+    let mut full = config(16);
+    full.duration_us = 1_000_000;
+    let f = run(&full, &net);
+    for (l, p) in a.per_phone.iter().zip(&f.per_phone) {
+        let first = |r: &swarm::report::PhoneReport| r.phases.iter().find(|s| s.phase == "dhcp").cloned();
+        assert_eq!((first(l), l.discover_us), (first(p), p.discover_us), "{}", l.mac);
+    }
+}
+
+/// On the command line: `--until lease` exits 0 with every phone leased;
+/// a `--for` shorter than the boot leaves every phone unfinished (no
+/// lease) and exits 1, or 0 within `--max-fail`; a bad goal is refused.
+#[test]
+fn until_lease_on_the_command_line_sets_the_exit_code() {
+    let dir = tmp("cli-until");
+    let swarm = |name: &str, extra: &[&str]| {
+        let report = dir.join(format!("{name}.json"));
+        let out = Command::new(env!("CARGO_BIN_EXE_st20xx"))
+            .args(["swarm", "--count", "6", "--quiet", "--roms"])
+            .arg(roms_dir())
+            .arg("--report")
+            .arg(&report)
+            .args(extra)
+            .output()
+            .unwrap();
+        (out, report)
+    };
+    let (out, report) = swarm("ok", &["--until", "lease"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("until lease: 6 leased, 0 failed, 0 unfinished"), "{stdout}");
+    let r = Report::read(&report).unwrap();
+    assert_eq!((r.until, r.leased), (Goal::Lease, 6));
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert!(json.contains("\"until\": \"lease\"") && json.contains("\"leased\": 6"), "{json}");
+
+    let (out, report) = swarm("short", &["--until", "lease", "--for", "40ms"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let r = Report::read(&report).unwrap();
+    assert_eq!((r.leased, r.failed, r.unfinished, r.failures.get("unfinished").copied()), (0, 0, 6, Some(6)), "{}", r.summary());
+    let (out, _) = swarm("tolerated", &["--until", "lease", "--for", "40ms", "--max-fail", "6"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+
+    let (out, _) = swarm("bad", &["--until", "inf"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`inf` is not a goal"), "{stderr}");
 }

@@ -8,6 +8,7 @@
 //! A second test stops nginx while the phones download their firmware: the
 //! phones fail by their LCD error, the swarm stops before `--for`, prints
 //! its summary and exits 1, and the counts still add up against nginx's log.
+//! A third runs the swarm `--until lease`: every phone leased, nginx unused.
 //! Without root, netns or TUN the tests print a loud SKIPPED and pass.
 //! The lab is torn down also when a check fails (on drop). The 1,000-phone
 //! run and the perfdhcp comparison are `tests/swarmnet/bench.sh` (minutes).
@@ -114,6 +115,41 @@ fn a_swarm_provisions_from_dnsmasq_and_nginx_and_nginx_logged_every_fetch() {
     assert_eq!(served.len(), PHONES as usize, "no request from an unknown phone: {served:?}");
     let fetched: u32 = r.per_phone.iter().map(|p| p.fetched).sum();
     assert_eq!(served.values().sum::<u32>(), fetched);
+    lab.down().expect("lab down");
+}
+
+/// `--until lease` against dnsmasq: every phone leases and is powered off
+/// at once (nginx never hears from one), the swarm ends by itself long
+/// before `--for`, and each phone's DISCOVER (its own frame, no lab record
+/// on a TAP) starts its DHCP phase.
+#[test]
+fn until_lease_leases_every_phone_from_dnsmasq_and_nginx_hears_from_none() {
+    let tree = Tree::new();
+    let Some(lab) = lab_or_skip(tree.0.join("tree")) else { return };
+    let report = tree.0.join("lease.json");
+    let out = lab
+        .command_in(Ns::Switch, env!("CARGO_BIN_EXE_st20xx"))
+        .args(["swarm", "--count", &PHONES.to_string(), "--net", "tap:tap0", "--clock", "real", "--until", "lease", "--for", "2m", "--quiet", "--roms"])
+        .arg(roms_dir())
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let r = Report::read(&report).unwrap();
+    eprintln!("{PHONES} phones until lease against dnsmasq:\n{}", r.summary());
+    assert_eq!((r.phones, r.leased, r.provisioned, r.failed, r.unfinished), (u64::from(PHONES), u64::from(PHONES), 0, 0, 0), "{}", r.summary());
+    assert!(r.run.end_us < 60_000_000, "{}", r.summary());
+    assert!(r.dhcp_rate > 0.0, "{}", r.summary());
+    for p in &r.per_phone {
+        assert_eq!(p.outcome, Outcome::Leased);
+        let dhcp = p.phases.iter().find(|s| s.phase == "dhcp" && s.ok).unwrap();
+        assert!(p.discover_us.is_some_and(|d| d >= p.power_on_us && d < dhcp.end_us), "{p:?}");
+        assert_eq!((p.requests, p.fetched), (0, 0), "{p:?}");
+    }
+    let access = lab.log("nginx-access.log").unwrap_or_default();
+    assert!(access.trim().is_empty(), "nginx heard from a phone:\n{access}");
     lab.down().expect("lab down");
 }
 

@@ -1,6 +1,7 @@
 //! What a swarm is made of: how many phones, which models in which mix,
 //! their MACs (with `--shard I/N` taking a disjoint slice), when each one is
-//! powered on (the ramp), the clock, the seed and the run's length.
+//! powered on (the ramp), the clock, the seed, the run's length and each
+//! phone's goal (`--until`).
 //!
 //! Guarantees: [`SwarmConfig::phones`] is a pure function of the config, so
 //! every shard of a sharded run agrees on which phone is which: phone `k`
@@ -115,6 +116,40 @@ pub fn mac_add(mac: [u8; 6], k: u64) -> Option<[u8; 6]> {
     Some([b[2], b[3], b[4], b[5], b[6], b[7]])
 }
 
+/// `--until`: where a phone's run ends. A phone that reached its goal is
+/// done: with [`Goal::Lease`] it is powered off and no longer scheduled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// The first `dhcp: lease …` console line (a DHCP load test).
+    Lease,
+    /// `Auto provisioning done` (the whole provisioning run).
+    #[default]
+    Provisioned,
+}
+
+impl Goal {
+    pub const ALL: [Goal; 2] = [Goal::Lease, Goal::Provisioned];
+
+    pub fn parse(s: &str) -> Result<Goal, SwarmError> {
+        Goal::ALL.into_iter().find(|g| g.name() == s.trim()).ok_or_else(|| SwarmError::BadGoal(s.into()))
+    }
+
+    /// The goal as `--until` and the report spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Goal::Lease => "lease",
+            Goal::Provisioned => "provisioned",
+        }
+    }
+}
+
+impl std::fmt::Display for Goal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One phone of the swarm.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PhoneSpec {
@@ -158,11 +193,14 @@ pub struct SwarmConfig {
     /// From this emulated µs on, the built-in lab's HTTP server is gone: every
     /// TCP segment to or from port 80 is dropped (`None`: never).
     pub http_stop_us: Option<u64>,
+    /// Where each phone's run ends.
+    pub until: Goal,
 }
 
 impl SwarmConfig {
     /// A swarm of `count` phones of `model` with the defaults: MACs from
-    /// 00:90:96:00:00:00, no ramp, 10 minutes, virtual clock, seed 0.
+    /// 00:90:96:00:00:00, no ramp, 10 minutes, virtual clock, seed 0, each
+    /// phone until it is provisioned.
     pub fn new(count: u64, model: Model) -> SwarmConfig {
         SwarmConfig {
             count,
@@ -180,6 +218,7 @@ impl SwarmConfig {
             trim_settled: true,
             code_buffer: machine::MachineOptions::default().code_buffer,
             http_stop_us: None,
+            until: Goal::Provisioned,
         }
     }
 
@@ -246,6 +285,15 @@ mod tests {
         }
         let ranges: Vec<_> = (0..3).map(|i| Shard { index: i, of: 3 }.range(10)).collect();
         assert_eq!(ranges, [(0, 3), (3, 6), (6, 10)]);
+    }
+
+    #[test]
+    fn goals_parse_by_name() {
+        assert_eq!(Goal::parse("lease").unwrap(), Goal::Lease);
+        assert_eq!(Goal::parse("provisioned").unwrap(), Goal::Provisioned);
+        assert_eq!(Goal::default(), Goal::Provisioned);
+        let e = Goal::parse("inf").unwrap_err().to_string();
+        assert!(e.contains("`inf`") && e.contains("lease") && e.contains("provisioned"), "{e}");
     }
 
     #[test]

@@ -88,6 +88,8 @@ pub struct Progress {
     pub fetching: usize,
     pub rebooting: usize,
     pub provisioned: usize,
+    /// Phones done at their lease (`--until lease`).
+    pub leased: usize,
     pub failed: usize,
 }
 
@@ -200,7 +202,7 @@ impl Swarm {
             let slot = cells[cell].add(i, spec.mac);
             due.insert((spec.power_on_us, i));
             scheduled.push(Some(spec.power_on_us));
-            phones.push(Mutex::new(Phone::new(spec, machine, cell, slot, cfg.keep_trace)));
+            phones.push(Mutex::new(Phone::new(spec, machine, cell, slot, cfg.keep_trace, cfg.until)));
         }
         let rss = mem::rss_bytes();
         Ok(Swarm { cfg: cfg.clone(), net: net.describe(), phones, cells, due, scheduled, pool, workers, rss_start, rss_peak: rss, pss_start, pss_peak: mem::pss_bytes(), build_time: started.elapsed() })
@@ -237,14 +239,17 @@ impl Swarm {
                 Stage::Fetching => p.fetching += 1,
                 Stage::Rebooting => p.rebooting += 1,
                 Stage::Provisioned => p.provisioned += 1,
+                Stage::Leased => p.leased += 1,
                 Stage::Failed => p.failed += 1,
             }
         }
         p
     }
 
-    /// Runs the swarm until every phone is decided (and none is between a
-    /// reboot line and its boot) or the configured duration has passed.
+    /// Runs the swarm until every phone is decided (reached its goal or
+    /// failed, and none is between a reboot line and its boot) or the
+    /// configured duration has passed. A phone whose goal is the lease is
+    /// powered off at it and costs nothing from then on.
     /// `on_progress` is called about every 100 ms of wall time and once at
     /// the end; `on_record`, when given, gets every trace record in
     /// (time, phone index) order (needs `keep_trace`).
@@ -398,7 +403,8 @@ impl Swarm {
             end_us,
         };
         let n = per_phone.len() as u64;
-        let provisioned = per_phone.iter().filter(|p| p.outcome == crate::Outcome::Provisioned).count() as f64;
+        let count = |o: crate::Outcome| per_phone.iter().filter(|p| p.outcome == o).count() as f64;
+        let per_s = |n: f64| n / elapsed.as_secs_f64().max(1e-9);
         let grown = match (self.rss_start, self.rss_peak) {
             (Some(a), Some(b)) => Some(b.saturating_sub(a)),
             _ => None,
@@ -417,9 +423,10 @@ impl Swarm {
             pss_start_bytes: self.pss_start,
             pss_peak_bytes: self.pss_peak,
             pss_per_phone_bytes: pss_grown.map(|g| g / n.max(1)),
-            provisioned_per_s: provisioned / elapsed.as_secs_f64().max(1e-9),
+            provisioned_per_s: per_s(count(crate::Outcome::Provisioned)),
+            leased_per_s: per_s(count(crate::Outcome::Leased)),
             tap_errors: self.cells.iter().filter_map(Cell::tap_error).collect(),
         };
-        Report::build(run, per_phone, vec![wall])
+        Report::build(run, self.cfg.until, per_phone, vec![wall])
     }
 }

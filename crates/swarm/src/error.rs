@@ -14,6 +14,8 @@ pub enum SwarmError {
     BadMac(String),
     #[error("the ramp must be a positive number of phones per second, not {0}")]
     BadRamp(f64),
+    #[error("`{0}` is not a goal: use lease or provisioned")]
+    BadGoal(String),
     #[error("{count} phones from MAC {base} would run past ff:ff:ff:ff:ff:ff")]
     MacRange { base: String, count: u64 },
     #[error("{phones} phones need about {need} memory mappings, and the kernel allows this process {limit} (vm.max_map_count): raise it, e.g. `sysctl -w vm.max_map_count={need}`, or run fewer phones per process (--shard)")]

@@ -19,10 +19,15 @@
 //! - Provisioned: `Auto provisioning done…`. Failed: `Auto provisioning
 //!   failed: <LCD text> …`, an L2 error text (`aps::lcd::Message`) on LCD
 //!   line 3, or a crash. Neither by the end of the run: unfinished.
+//! - With the goal [`Goal::Lease`] the first `dhcp: lease …` line decides the
+//!   phone `leased` (no `inf` phase opens): the phone is done.
+//! - The first DHCP DISCOVER the phone itself sent (its frames, so also on a
+//!   TAP): [`Tracker::sent`].
 //!
 //! Guarantees: never panics on any record or order; a phone is decided once
 //! (the first decision stands); spans are closed with `end ≥ start`.
 
+use crate::config::Goal;
 use aps::lcd::Message;
 use aps::run::FileKind;
 use serde::{Deserialize, Serialize};
@@ -35,9 +40,18 @@ use trace::{Event, PowerState, Record};
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Provisioned,
+    /// Got its first lease, the goal of `--until lease`.
+    Leased,
     Failed,
-    /// Neither provisioned nor failed when the run stopped.
+    /// Neither reached its goal nor failed when the run stopped.
     Unfinished,
+}
+
+impl Outcome {
+    /// Whether this is a goal reached (provisioned, or leased with `--until lease`).
+    pub fn reached(self) -> bool {
+        matches!(self, Outcome::Provisioned | Outcome::Leased)
+    }
 }
 
 /// Where a phone is now, for the live progress line.
@@ -50,6 +64,7 @@ pub enum Stage {
     Fetching,
     Rebooting,
     Provisioned,
+    Leased,
     Failed,
 }
 
@@ -67,6 +82,7 @@ pub struct Span {
 /// What the swarm keeps of one phone.
 #[derive(Clone, Debug, Default)]
 pub struct Tracker {
+    goal: Goal,
     power_on: Option<u64>,
     last_boot: Option<u64>,
     open: Vec<(String, u64)>,
@@ -83,6 +99,8 @@ pub struct Tracker {
     /// Files the phone itself says it fetched whole (`fetch: … N bytes`):
     /// the request count seen from the phone's side, also against a real server.
     pub fetched: u32,
+    /// When the phone sent its first DHCP DISCOVER.
+    pub first_discover: Option<u64>,
 }
 
 /// The L2 error message shown as `text` on LCD line 3, if it is one.
@@ -93,6 +111,23 @@ fn lcd_error(text: &str) -> Option<&'static str> {
 impl Tracker {
     pub fn new() -> Tracker {
         Tracker::default()
+    }
+
+    /// A tracker whose phone is done at `goal`.
+    pub fn with_goal(goal: Goal) -> Tracker {
+        Tracker { goal, ..Tracker::default() }
+    }
+
+    /// Whether the phone reached its goal (it is done).
+    pub fn reached(&self) -> bool {
+        self.decided.is_some_and(|(o, _)| o.reached())
+    }
+
+    /// The phone sent `frame` at `t`: the first DHCP DISCOVER is remembered.
+    pub fn sent(&mut self, t: u64, frame: &[u8]) {
+        if self.first_discover.is_none() && crate::dhcpframe::is_discover(frame) {
+            self.first_discover = Some(t);
+        }
     }
 
     pub fn outcome(&self) -> Option<(Outcome, u64)> {
@@ -112,6 +147,7 @@ impl Tracker {
     pub fn stage(&self) -> Stage {
         match self.decided {
             Some((Outcome::Provisioned, _)) => Stage::Provisioned,
+            Some((Outcome::Leased, _)) => Stage::Leased,
             Some(_) => Stage::Failed,
             None if self.power_on.is_none() => Stage::Off,
             None if self.rebooting => Stage::Rebooting,
@@ -149,7 +185,7 @@ impl Tracker {
             return;
         }
         self.decided = Some((outcome, t));
-        if outcome != Outcome::Provisioned {
+        if !outcome.reached() {
             self.error = error;
             for (phase, start) in std::mem::take(&mut self.open) {
                 self.spans.push(Span { phase, start_us: start, end_us: t.max(start), ok: false });
@@ -157,7 +193,7 @@ impl Tracker {
             self.rebooting = false;
         }
         let start = self.power_on.unwrap_or(t);
-        self.spans.push(Span { phase: "run".into(), start_us: start, end_us: t.max(start), ok: outcome == Outcome::Provisioned });
+        self.spans.push(Span { phase: "run".into(), start_us: start, end_us: t.max(start), ok: outcome.reached() });
     }
 
     /// The run stopped at `t`: an undecided phone is unfinished, its open
@@ -210,7 +246,11 @@ impl Tracker {
                 self.open.push(("dhcp".into(), from));
             }
             self.close("dhcp", t, true);
-            self.open("inf", t);
+            if self.goal == Goal::Lease {
+                self.decide(Outcome::Leased, t, None);
+            } else {
+                self.open("inf", t);
+            }
         } else if line.contains("INF found") {
             self.close("inf", t, true);
         } else if let Some(rest) = line.strip_prefix("fetch: ") {
@@ -367,5 +407,47 @@ mod tests {
         assert_eq!(span(&tr, "reboot"), Some((6, 100, false)));
         tr.observe(&rec(200, Event::Crash { pc: 0, reason: "udf #0".into() }));
         assert_eq!(tr.outcome(), Some((Outcome::Unfinished, 100)), "the first decision stands");
+    }
+
+    #[test]
+    fn with_the_lease_goal_the_first_lease_decides_and_no_inf_opens() {
+        let mut tr = Tracker::with_goal(Goal::Lease);
+        tr.observe(&rec(0, Event::Power { state: PowerState::On }));
+        tr.observe(&rec(0, Event::Boot { cause: trace::BootCause::PowerOn, image: "2.74".into() }));
+        tr.observe(&discover(51_600));
+        assert!(!tr.reached());
+        tr.observe(&log(51_800, "dhcp: lease 10.0.0.100/24 router 10.0.0.1"));
+        assert_eq!(tr.outcome(), Some((Outcome::Leased, 51_800)));
+        assert!(tr.reached() && tr.is_decided() && !tr.rebooting());
+        assert_eq!(tr.stage(), Stage::Leased);
+        assert_eq!(span(&tr, "dhcp"), Some((51_600, 51_800, true)));
+        assert_eq!(span(&tr, "run"), Some((0, 51_800, true)));
+        assert_eq!(span(&tr, "inf"), None);
+        tr.observe(&log(60_000, "aps: INF found (738 bytes)"));
+        tr.finish(99_000);
+        assert_eq!(tr.outcome(), Some((Outcome::Leased, 51_800)), "the first decision stands");
+        assert_eq!(tr.spans.len(), 2, "{:?}", tr.spans);
+
+        let mut failed = Tracker::with_goal(Goal::Lease);
+        failed.observe(&rec(0, Event::Power { state: PowerState::On }));
+        failed.observe(&discover(10));
+        failed.observe(&rec(20, Event::Crash { pc: 0, reason: "udf #0".into() }));
+        assert_eq!(failed.outcome(), Some((Outcome::Failed, 20)));
+        assert!(!failed.reached());
+        assert_eq!(span(&failed, "dhcp"), Some((10, 20, false)));
+
+        let provisioned = feed(&[rec(0, Event::Power { state: PowerState::On }), log(4, "dhcp: lease 10.0.0.100/24")]);
+        assert!(!provisioned.is_decided(), "the default goal goes on after the lease");
+        assert_eq!(provisioned.stage(), Stage::Fetching);
+    }
+
+    #[test]
+    fn the_first_discover_the_phone_sent_is_remembered() {
+        let mut tr = Tracker::new();
+        tr.sent(5, &crate::dhcpframe::tests::frame(3));
+        assert_eq!(tr.first_discover, None, "a REQUEST is not a DISCOVER");
+        tr.sent(7, &crate::dhcpframe::tests::frame(1));
+        tr.sent(9, &crate::dhcpframe::tests::frame(1));
+        assert_eq!(tr.first_discover, Some(7));
     }
 }

@@ -3,9 +3,12 @@
 //!
 //! Guarantees: [`Phone::run_until`] handles every event before `end` in time
 //! order (power-on, frames arriving, the machine's own deadlines) and none
-//! at or after it; the phone's time never goes back.
+//! at or after it; the phone's time never goes back. A phone whose goal is
+//! the lease ([`Goal::Lease`]) is powered off at the instant it reaches it
+//! (the frames it sent up to then still go out) and is never due again:
+//! frames for it are dropped.
 
-use crate::config::PhoneSpec;
+use crate::config::{Goal, PhoneSpec};
 use crate::phase::Tracker;
 use machine::Machine;
 use std::collections::VecDeque;
@@ -15,6 +18,9 @@ pub struct Phone {
     pub spec: PhoneSpec,
     machine: Machine,
     powered: bool,
+    /// Powered off for good: its goal is reached.
+    done: bool,
+    goal: Goal,
     inbox: VecDeque<(u64, Vec<u8>)>,
     /// Frames sent since the swarm last took them, with their time.
     pub sent: Vec<(u64, Vec<u8>)>,
@@ -28,12 +34,15 @@ pub struct Phone {
 }
 
 impl Phone {
-    pub fn new(spec: PhoneSpec, machine: Machine, cell: usize, slot: usize, keep_records: bool) -> Phone {
-        Phone { spec, machine, powered: false, inbox: VecDeque::new(), sent: Vec::new(), tracker: Tracker::new(), records: Vec::new(), keep_records, cell, slot }
+    pub fn new(spec: PhoneSpec, machine: Machine, cell: usize, slot: usize, keep_records: bool, goal: Goal) -> Phone {
+        Phone { spec, machine, powered: false, done: false, goal, inbox: VecDeque::new(), sent: Vec::new(), tracker: Tracker::with_goal(goal), records: Vec::new(), keep_records, cell, slot }
     }
 
     /// The next instant this phone has something to do.
     pub fn next_due(&self) -> Option<u64> {
+        if self.done {
+            return None;
+        }
         if !self.powered {
             return Some(self.spec.power_on_us);
         }
@@ -43,6 +52,9 @@ impl Phone {
 
     /// A frame reaches the phone's NIC at `t_us` (kept until then).
     pub fn deliver(&mut self, t_us: u64, frame: Vec<u8>) {
+        if self.done {
+            return;
+        }
         // Deliveries come in time order per phone; keep the queue sorted anyway.
         let at = self.inbox.iter().rposition(|f| f.0 <= t_us).map_or(0, |i| i + 1);
         self.inbox.insert(at, (t_us, frame));
@@ -61,13 +73,27 @@ impl Phone {
                 self.machine.nic_receive(t, &frame);
             }
             self.machine.run(t);
-            for r in self.machine.drain_trace() {
-                self.tracker.observe(&r);
-                if self.keep_records {
-                    self.records.push(r);
-                }
+            self.collect(t);
+            if self.goal == Goal::Lease && self.tracker.reached() {
+                self.machine.power_cut(t);
+                self.collect(t);
+                self.done = true;
+                self.inbox.clear();
             }
-            self.sent.extend(self.machine.nic_take_sent().into_iter().map(|f| (t, f)));
+        }
+    }
+
+    /// Takes the machine's records and sent frames (made at `t`).
+    fn collect(&mut self, t: u64) {
+        for r in self.machine.drain_trace() {
+            self.tracker.observe(&r);
+            if self.keep_records {
+                self.records.push(r);
+            }
+        }
+        for f in self.machine.nic_take_sent() {
+            self.tracker.sent(t, &f);
+            self.sent.push((t, f));
         }
     }
 

@@ -1,5 +1,5 @@
-//! The report as a picture (`plotters`): provisioned phones over emulated
-//! time on top, p50/p90/p99 latency per phase below (log scale). SVG or PNG
+//! The report as a picture (`plotters`): phones that reached their goal
+//! (provisioned, or leased with `--until lease`) over emulated time on top, p50/p90/p99 latency per phase below (log scale). SVG or PNG
 //! by the file's extension.
 //!
 //! Text needs a TrueType font: the first of a few usual system paths, or
@@ -63,16 +63,20 @@ fn paint<DB: DrawingBackend>(report: &Report, root: &DrawingArea<DB, Shift>) -> 
     root.fill(&WHITE).map_err(e)?;
     let (top, bottom) = root.split_vertically(430);
 
-    let points: Vec<(f64, f64)> = std::iter::once((0.0, 0.0)).chain(report.provisioned_over_time.iter().map(|&(t, n)| (t as f64 / 1e6, n as f64))).collect();
+    let (goal, reached, over_time) = match report.until {
+        crate::Goal::Provisioned => ("provisioned", report.provisioned, &report.provisioned_over_time),
+        crate::Goal::Lease => ("leased", report.leased, &report.leased_over_time),
+    };
+    let points: Vec<(f64, f64)> = std::iter::once((0.0, 0.0)).chain(over_time.iter().map(|&(t, n)| (t as f64 / 1e6, n as f64))).collect();
     let t_max = (report.run.end_us as f64 / 1e6).max(points.last().map_or(0.0, |p| p.0)).max(1e-3);
     let mut chart = ChartBuilder::on(&top)
-        .caption(format!("{} phones: {} provisioned, {} failed, {} unfinished", report.phones, report.provisioned, report.failed, report.unfinished), ("sans-serif", 22))
+        .caption(format!("{} phones: {reached} {goal}, {} failed, {} unfinished", report.phones, report.failed, report.unfinished), ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
         .build_cartesian_2d(0.0..t_max, 0.0..(report.phones.max(1) as f64))
         .map_err(e)?;
-    chart.configure_mesh().x_desc("emulated time (s)").y_desc("provisioned").draw().map_err(e)?;
+    chart.configure_mesh().x_desc("emulated time (s)").y_desc(goal).draw().map_err(e)?;
     chart.draw_series(LineSeries::new(points, &BLUE)).map_err(e)?;
 
     let phases: Vec<(&String, &crate::PhaseStats)> = report.phases.iter().filter(|(_, p)| p.count > 0).collect();

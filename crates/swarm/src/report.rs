@@ -3,9 +3,16 @@
 //! included).
 //!
 //! JSON schema (`"schema": "st20xx-swarm/1"`), top level:
-//! - `phones`, `provisioned`, `failed`, `unfinished`: counts. `failed` is a
-//!   phone that showed an L2 error on its LCD (or crashed); `unfinished` one
-//!   that had neither provisioned nor failed when the run stopped.
+//! - `until`: each phone's goal, `provisioned` (`Auto provisioning done`, the
+//!   default) or `lease` (its first `dhcp: lease …` line; the phone is then
+//!   powered off). Absent in older reports: `provisioned`.
+//! - `phones`, `provisioned`, `leased`, `failed`, `unfinished`: counts, each
+//!   phone in exactly one. `provisioned` phones reached the goal
+//!   `provisioned`; `leased` ones the goal `lease` (0 under `provisioned`,
+//!   and `provisioned` is 0 under `lease`). `failed` is a phone that showed
+//!   an L2 error on its LCD (or crashed) before its goal; `unfinished` one
+//!   that had neither reached its goal nor failed when the run stopped
+//!   (under `lease`: no lease by `--for`).
 //! - `failures`: LCD error text (or `crash: …`, or `unfinished`) → phones.
 //! - `phases`: phase name (`dhcp`, `inf`, `file:<Title>`, `fw_write`,
 //!   `reboot`, `run`) → `{count, failures, retries, p50_us, p90_us, p99_us,
@@ -13,26 +20,39 @@
 //!   phase twice, e.g. DHCP again after a reboot, counts twice), latencies
 //!   over completed spans only, `failures` spans that failed or were left
 //!   open, `retries` the phones' retries of that phase.
-//! - `dhcp_rate`: leases per second over the swarm's DHCP phase: phones
-//!   whose first `dhcp` span completed, over the time from the earliest
-//!   first-span start to the latest first-span end (0 with none). On a TAP
-//!   a span starts at the phone's boot, not at its DISCOVER.
-//! - `provisioned_over_time`: `[[t_us, provisioned so far], …]`, one point
-//!   per provisioned phone, in time order.
+//! - `dhcp_rate`: leases per second of emulated time over the swarm's DHCP
+//!   phase, as `tests/swarmnet/dhcpwire.py` counts it on the wire: phones
+//!   that sent a DISCOVER and got a lease, over the time from the first
+//!   DISCOVER any phone sent to the latest of their first leases (0 when
+//!   that time is 0). DISCOVERs are the phones' own frames (lab or TAP);
+//!   a report without `discover_us` uses the first `dhcp` span's start.
+//!   With the built-in lab the servers answer in no emulated time, so this
+//!   measures how fast the phones ask (ramp, boot, retries, link latency),
+//!   not a server; against a real server (TAP) it is that server's rate,
+//!   on the phones' clock: when the host cannot keep up, the real clock
+//!   falls behind the host's (`run.end_us` below `wall.elapsed_s`), the
+//!   phones' retry timers fire early in host time, and a capture on the
+//!   wire is the truer measure (500 phones at once: 48/s here, 174/s on
+//!   the wire).
+//! - `provisioned_over_time`, `leased_over_time`: `[[t_us, phones so far],
+//!   …]`, one point per provisioned (leased) phone, in time order.
 //! - `run`: what was run (count, shards, mix, MAC range, ramp, duration,
 //!   clock, seed, net, latency, cells, `end_us` the emulated stop time).
 //! - `per_phone`: `[{index, mac, model, outcome, error, power_on_us,
-//!   decided_us, retries, requests, bytes, fetched, phases: [{phase, start_us,
-//!   end_us, ok}]}]`, by index.
+//!   decided_us, discover_us, retries, requests, bytes, fetched, phases:
+//!   [{phase, start_us, end_us, ok}]}]`, by index; `outcome` is
+//!   `provisioned`, `leased`, `failed` or `unfinished`, `discover_us` the
+//!   first DHCP DISCOVER the phone sent.
 //! - `wall`: one entry per process (shard): elapsed and build seconds,
 //!   workers, resident memory at start / peak / per phone, provisioned
-//!   phones per wall second, TAP errors. The only part that differs between
+//!   (and leased) phones per wall second, TAP errors. The only part that differs between
 //!   two runs of the same seed.
 //!
 //! Guarantees: `Report::build` is a pure function of its inputs; `merge`
-//! refuses reports that share a phone.
+//! refuses reports that share a phone or differ in their goal.
 
 use crate::SwarmError;
+use crate::config::Goal;
 use crate::phase::{Outcome, Span};
 use crate::phone::Phone;
 use serde::{Deserialize, Serialize};
@@ -50,6 +70,9 @@ pub struct PhoneReport {
     pub error: Option<String>,
     pub power_on_us: u64,
     pub decided_us: Option<u64>,
+    /// When the phone sent its first DHCP DISCOVER.
+    #[serde(default)]
+    pub discover_us: Option<u64>,
     pub retries: BTreeMap<String, u32>,
     pub requests: u32,
     pub bytes: u64,
@@ -74,6 +97,7 @@ impl PhoneReport {
             error: t.error.clone(),
             power_on_us: p.spec.power_on_us,
             decided_us,
+            discover_us: t.first_discover,
             retries: t.retries.clone(),
             requests: t.requests,
             bytes: t.bytes,
@@ -82,10 +106,10 @@ impl PhoneReport {
         }
     }
 
-    /// The failure key of this phone, if it did not provision.
+    /// The failure key of this phone, if it did not reach its goal.
     fn failure(&self) -> Option<String> {
         match self.outcome {
-            Outcome::Provisioned => None,
+            Outcome::Provisioned | Outcome::Leased => None,
             Outcome::Failed => Some(self.error.clone().unwrap_or_else(|| "failed".into())),
             Outcome::Unfinished => Some("unfinished".into()),
         }
@@ -104,13 +128,26 @@ pub struct PhaseStats {
     pub mean_us: u64,
 }
 
-/// Completed first DHCP spans per second, from the earliest first-span
-/// start to the latest first-span end (a rebooted phone's second lease is
-/// not part of the swarm's DHCP phase).
+/// First leases per second, from the first DISCOVER to the last first
+/// lease (a rebooted phone's second lease is not part of the swarm's DHCP
+/// phase); 0 when no time passed.
 fn dhcp_rate(per_phone: &[PhoneReport]) -> f64 {
-    let firsts: Vec<&Span> = per_phone.iter().filter_map(|p| p.phases.iter().find(|s| s.phase == "dhcp")).filter(|s| s.ok).collect();
-    let (Some(from), Some(to)) = (firsts.iter().map(|s| s.start_us).min(), firsts.iter().map(|s| s.end_us).max()) else { return 0.0 };
-    firsts.len() as f64 / ((to - from) as f64 / 1e6).max(1e-6)
+    let first_span = |p: &PhoneReport| p.phases.iter().find(|s| s.phase == "dhcp").map(|s| s.start_us);
+    let discover = |p: &PhoneReport| p.discover_us.or_else(|| first_span(p));
+    let lease = |p: &PhoneReport| p.phases.iter().find(|s| s.phase == "dhcp" && s.ok).map(|s| s.end_us);
+    let Some(from) = per_phone.iter().filter_map(discover).min() else { return 0.0 };
+    let leases: Vec<u64> = per_phone.iter().filter(|p| discover(p).is_some()).filter_map(lease).collect();
+    match leases.iter().max() {
+        Some(&to) if to > from => leases.len() as f64 / ((to - from) as f64 / 1e6),
+        _ => 0.0,
+    }
+}
+
+/// `[[t_us, phones so far], …]` of the phones decided `outcome`.
+fn over_time(per_phone: &[PhoneReport], outcome: Outcome) -> Vec<(u64, u64)> {
+    let mut done: Vec<u64> = per_phone.iter().filter(|p| p.outcome == outcome).filter_map(|p| p.decided_us).collect();
+    done.sort_unstable();
+    done.into_iter().enumerate().map(|(i, t)| (t, i as u64 + 1)).collect()
 }
 
 /// Nearest-rank percentile of sorted values (`q` in 0..=100).
@@ -173,14 +210,21 @@ pub struct Wall {
     #[serde(default)]
     pub pss_per_phone_bytes: Option<u64>,
     pub provisioned_per_s: f64,
+    /// Phones that reached the goal `lease`, per wall second.
+    #[serde(default)]
+    pub leased_per_s: f64,
     pub tap_errors: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub schema: String,
+    #[serde(default)]
+    pub until: Goal,
     pub phones: u64,
     pub provisioned: u64,
+    #[serde(default)]
+    pub leased: u64,
     pub failed: u64,
     pub unfinished: u64,
     pub failures: BTreeMap<String, u64>,
@@ -188,14 +232,16 @@ pub struct Report {
     #[serde(default)]
     pub dhcp_rate: f64,
     pub provisioned_over_time: Vec<(u64, u64)>,
+    #[serde(default)]
+    pub leased_over_time: Vec<(u64, u64)>,
     pub run: RunInfo,
     pub per_phone: Vec<PhoneReport>,
     pub wall: Vec<Wall>,
 }
 
 impl Report {
-    /// The report of `per_phone` (sorted here by index).
-    pub fn build(run: RunInfo, mut per_phone: Vec<PhoneReport>, wall: Vec<Wall>) -> Report {
+    /// The report of `per_phone` (sorted here by index), whose goal was `until`.
+    pub fn build(run: RunInfo, until: Goal, mut per_phone: Vec<PhoneReport>, wall: Vec<Wall>) -> Report {
         per_phone.sort_by_key(|p| p.index);
         let count = |o: Outcome| per_phone.iter().filter(|p| p.outcome == o).count() as u64;
         let mut failures: BTreeMap<String, u64> = BTreeMap::new();
@@ -217,20 +263,19 @@ impl Report {
             }
         }
         let phases = spans.into_iter().map(|(k, (d, f, r))| (k, PhaseStats::of(d, f, r))).collect();
-        let dhcp_rate = dhcp_rate(&per_phone);
-        let mut done: Vec<u64> = per_phone.iter().filter(|p| p.outcome == Outcome::Provisioned).filter_map(|p| p.decided_us).collect();
-        done.sort_unstable();
-        let provisioned_over_time = done.into_iter().enumerate().map(|(i, t)| (t, i as u64 + 1)).collect();
         Report {
             schema: SCHEMA.into(),
+            until,
             phones: per_phone.len() as u64,
             provisioned: count(Outcome::Provisioned),
+            leased: count(Outcome::Leased),
             failed: count(Outcome::Failed),
             unfinished: count(Outcome::Unfinished),
             failures,
             phases,
-            dhcp_rate,
-            provisioned_over_time,
+            dhcp_rate: dhcp_rate(&per_phone),
+            provisioned_over_time: over_time(&per_phone, Outcome::Provisioned),
+            leased_over_time: over_time(&per_phone, Outcome::Leased),
             run,
             per_phone,
             wall,
@@ -249,6 +294,9 @@ impl Report {
             if r.run.count != run.count || r.run.seed != run.seed || r.run.mix != run.mix {
                 return Err(SwarmError::Mismatch(format!("the reports are of different swarms (count/seed/mix {}/{}/{} vs {}/{}/{})", run.count, run.seed, run.mix, r.run.count, r.run.seed, r.run.mix)));
             }
+            if r.until != first.until {
+                return Err(SwarmError::Mismatch(format!("the reports have different goals (--until {} vs {})", first.until, r.until)));
+            }
             run.shards.extend(r.run.shards);
             run.cells += r.run.cells;
             run.end_us = run.end_us.max(r.run.end_us);
@@ -262,7 +310,7 @@ impl Report {
         run.shards.sort();
         run.mac_first = phones.first().map(|p| p.mac.clone()).unwrap_or_default();
         run.mac_last = phones.last().map(|p| p.mac.clone()).unwrap_or_default();
-        Ok(Report::build(run, phones, wall))
+        Ok(Report::build(run, first.until, phones, wall))
     }
 
     pub fn to_json(&self) -> String {
@@ -290,13 +338,16 @@ impl Report {
     /// A human summary for the terminal.
     pub fn summary(&self) -> String {
         let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
+        let reached = match self.until {
+            Goal::Provisioned => format!("{} provisioned", self.provisioned),
+            Goal::Lease => format!("until lease: {} leased", self.leased),
+        };
         let mut s = format!(
-            "{} phones ({}, {} clock, {}): {} provisioned, {} failed, {} unfinished; emulated {:.1} s\n",
+            "{} phones ({}, {} clock, {}): {reached}, {} failed, {} unfinished; emulated {:.1} s\n",
             self.phones,
             self.run.mix,
             self.run.clock,
             self.run.net,
-            self.provisioned,
             self.failed,
             self.unfinished,
             self.run.end_us as f64 / 1e6
@@ -305,7 +356,8 @@ impl Report {
             s.push_str(&format!("  {n:>6} × {why}\n"));
         }
         if self.dhcp_rate > 0.0 {
-            s.push_str(&format!("  DHCP phase: {:.1} leases/s\n", self.dhcp_rate));
+            let whose = if self.run.net.starts_with("lab") { "; the built-in lab has no server cost: this is the phones' pace" } else { "" };
+            s.push_str(&format!("  DHCP phase: {:.1} leases/s (first DISCOVER to last first lease, emulated time{whose})\n", self.dhcp_rate));
         }
         s.push_str(&format!("  {:<22} {:>7} {:>6} {:>7} {:>10} {:>10} {:>10} {:>10}\n", "phase (ms)", "count", "fail", "retries", "p50", "p90", "p99", "max"));
         for (name, p) in &self.phases {
@@ -314,7 +366,7 @@ impl Report {
         for w in &self.wall {
             let mib = |b: Option<u64>| b.map_or("?".into(), |b| format!("{:.1}", b as f64 / (1 << 20) as f64));
             s.push_str(&format!(
-                "  wall {:.2} s (build {:.2} s, {} workers), RSS {} → {} MiB, {} MiB per phone, PSS {} → {} MiB, {} MiB per phone, {:.1} provisioned/s\n",
+                "  wall {:.2} s (build {:.2} s, {} workers), RSS {} → {} MiB, {} MiB per phone, PSS {} → {} MiB, {} MiB per phone, {:.1} {}/s\n",
                 w.elapsed_s,
                 w.build_s,
                 w.workers,
@@ -324,7 +376,8 @@ impl Report {
                 mib(w.pss_start_bytes),
                 mib(w.pss_peak_bytes),
                 w.pss_per_phone_bytes.map_or("?".into(), |b| format!("{:.2}", b as f64 / (1 << 20) as f64)),
-                w.provisioned_per_s
+                if self.until == Goal::Lease { w.leased_per_s } else { w.provisioned_per_s },
+                if self.until == Goal::Lease { "leased" } else { "provisioned" }
             ));
             for e in &w.tap_errors {
                 s.push_str(&format!("  TAP error: {e}\n"));
@@ -347,6 +400,7 @@ mod tests {
             error: error.map(Into::into),
             power_on_us: 0,
             decided_us: Some(1000 + index),
+            discover_us: None,
             retries: BTreeMap::from([("dhcp".to_string(), 1)]),
             requests: 1,
             bytes: 738,
@@ -372,6 +426,7 @@ mod tests {
     fn aggregate_counts_outcomes_failures_and_phases() {
         let r = Report::build(
             run(),
+            Goal::Provisioned,
             vec![phone(2, Outcome::Failed, Some("Gen File Not Found"), 300), phone(0, Outcome::Provisioned, None, 100), phone(1, Outcome::Unfinished, None, 200)],
             vec![],
         );
@@ -389,21 +444,74 @@ mod tests {
         assert!(r.summary().contains("3 phones"), "{}", r.summary());
     }
 
+    /// Under `--until lease`: leased phones reached the goal (no failure
+    /// key), counts partition the phones, and the rate runs from the first
+    /// DISCOVER the phones sent to the last first lease.
+    #[test]
+    fn the_lease_goal_counts_leased_phones_and_the_rate_from_the_first_discover() {
+        let mut a = phone(0, Outcome::Leased, None, 100);
+        a.discover_us = Some(5);
+        let mut b = phone(1, Outcome::Leased, None, 395);
+        b.discover_us = Some(8);
+        let mut c = phone(2, Outcome::Unfinished, None, 0);
+        c.phases = vec![Span { phase: "dhcp".into(), start_us: 10, end_us: 900, ok: false }];
+        c.discover_us = Some(7);
+        let r = Report::build(run(), Goal::Lease, vec![a, b, c], vec![]);
+        assert_eq!((r.until, r.phones, r.provisioned, r.leased, r.failed, r.unfinished), (Goal::Lease, 3, 0, 2, 0, 1));
+        assert_eq!(r.failures, BTreeMap::from([("unfinished".into(), 1)]));
+        assert_eq!(r.leased_over_time, vec![(1000, 1), (1001, 2)]);
+        assert!(r.provisioned_over_time.is_empty());
+        // DISCOVER at 5 µs, last first lease at 10 + 395: 2 leases in 400 µs.
+        assert!((r.dhcp_rate - 5_000.0).abs() < 1e-6, "{}", r.dhcp_rate);
+        let sum = r.summary();
+        assert!(sum.contains("until lease: 2 leased, 0 failed, 1 unfinished"), "{sum}");
+        let json = r.to_json();
+        assert!(json.contains("\"until\": \"lease\"") && json.contains("\"leased\": 2") && json.contains("\"outcome\": \"leased\""), "{json}");
+        assert_eq!(Report::from_json(&json).unwrap(), r);
+    }
+
+    /// Phones that all lease at the instant of the first DISCOVER give no
+    /// time to divide by: the rate is 0, not a huge number.
+    #[test]
+    fn no_time_between_discover_and_lease_is_no_rate() {
+        let mut p = phone(0, Outcome::Leased, None, 0);
+        p.discover_us = Some(10);
+        assert_eq!(Report::build(run(), Goal::Lease, vec![p], vec![]).dhcp_rate, 0.0);
+        assert_eq!(Report::build(run(), Goal::Lease, vec![], vec![]).dhcp_rate, 0.0);
+    }
+
+    /// A report written before `until`, `leased`, `discover_us` and
+    /// `leased_over_time` existed reads as a `provisioned` run.
+    #[test]
+    fn an_older_report_reads_as_provisioned() {
+        let r = Report::build(run(), Goal::Provisioned, vec![phone(0, Outcome::Provisioned, None, 100)], vec![]);
+        let mut v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        for k in ["until", "leased", "leased_over_time"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        v["per_phone"][0].as_object_mut().unwrap().remove("discover_us");
+        let back: Report = serde_json::from_value(v).unwrap();
+        assert_eq!(back, r);
+    }
+
     #[test]
     fn merge_pools_phones_and_refuses_overlaps() {
-        let a = Report::build(run(), vec![phone(0, Outcome::Provisioned, None, 100), phone(1, Outcome::Provisioned, None, 300)], vec![]);
+        let a = Report::build(run(), Goal::Provisioned, vec![phone(0, Outcome::Provisioned, None, 100), phone(1, Outcome::Provisioned, None, 300)], vec![]);
         let mut rb = run();
         rb.shards = vec!["1/2".into()];
-        let b = Report::build(rb, vec![phone(2, Outcome::Failed, Some("Server Unreachable"), 200)], vec![]);
+        let b = Report::build(rb, Goal::Provisioned, vec![phone(2, Outcome::Failed, Some("Server Unreachable"), 200)], vec![]);
         let m = Report::merge(vec![a.clone(), b.clone()]).unwrap();
-        let whole = Report::build(run(), vec![phone(0, Outcome::Provisioned, None, 100), phone(1, Outcome::Provisioned, None, 300), phone(2, Outcome::Failed, Some("Server Unreachable"), 200)], vec![]);
+        let whole = Report::build(run(), Goal::Provisioned, vec![phone(0, Outcome::Provisioned, None, 100), phone(1, Outcome::Provisioned, None, 300), phone(2, Outcome::Failed, Some("Server Unreachable"), 200)], vec![]);
         assert_eq!((m.phones, m.provisioned, m.failed), (3, 2, 1));
         assert_eq!(m.phases, whole.phases);
         assert_eq!(m.run.shards, ["0/1", "1/2"]);
         assert!(matches!(Report::merge(vec![a.clone(), a.clone()]), Err(SwarmError::Overlap { index: 0, .. })));
         let mut other = b;
         other.run.seed = 9;
-        assert!(matches!(Report::merge(vec![a, other]), Err(SwarmError::Mismatch(_))));
+        assert!(matches!(Report::merge(vec![a.clone(), other]), Err(SwarmError::Mismatch(_))));
         assert!(Report::merge(vec![]).is_err());
+        let lease = Report::build(run(), Goal::Lease, vec![phone(3, Outcome::Leased, None, 100)], vec![]);
+        let e = Report::merge(vec![a, lease]).unwrap_err().to_string();
+        assert!(e.contains("different goals"), "{e}");
     }
 }
