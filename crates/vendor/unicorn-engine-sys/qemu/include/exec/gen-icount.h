@@ -32,6 +32,21 @@ static inline void gen_io_end(TCGContext *tcg_ctx)
 
 static inline void gen_tb_start(TCGContext *tcg_ctx, TranslationBlock *tb)
 {
+    // st20xx: QEMU's own inline check (a load and a branch to the block's
+    // exit) instead of unicorn's helper call at every block start. The
+    // helper's only extra work is for hooks that stop mid-block, which
+    // st20xx_no_exit_checks rules out. See ST20XX-PATCHES.md.
+    if (tcg_ctx->uc->st20xx_no_exit_checks && tcg_ctx->delay_slot_flag == NULL) {
+        TCGv_i32 count = tcg_temp_new_i32(tcg_ctx);
+        tcg_ctx->st20xx_exitreq_label = gen_new_label(tcg_ctx);
+        tcg_gen_ld_i32(tcg_ctx, count, tcg_ctx->cpu_env,
+                       offsetof(ArchCPU, neg.icount_decr.u32) -
+                           offsetof(ArchCPU, env));
+        tcg_gen_brcondi_i32(tcg_ctx, TCG_COND_LT, count, 0,
+                            tcg_ctx->st20xx_exitreq_label);
+        tcg_temp_free_i32(tcg_ctx, count);
+        return;
+    }
     TCGv_ptr puc = tcg_const_ptr(tcg_ctx, tcg_ctx->uc);
     TCGv_i32 tmp = tcg_const_i32(tcg_ctx, 0);
     // Unicorn:
@@ -57,6 +72,10 @@ static inline void gen_tb_end(TCGContext *tcg_ctx, TranslationBlock *tb, int num
         tcg_set_insn_param(tcg_ctx->icount_start_insn, 1, num_insns);
     }
 
+    if (tcg_ctx->st20xx_exitreq_label != NULL) {
+        gen_set_label(tcg_ctx, tcg_ctx->st20xx_exitreq_label);
+        tcg_ctx->st20xx_exitreq_label = NULL;
+    }
     tcg_gen_exit_tb(tcg_ctx, tb, TB_EXIT_REQUESTED);
 }
 

@@ -672,6 +672,9 @@ struct TCGContext {
 #endif
 
     TCGv_i32 delay_slot_flag;
+    // st20xx: the exit-request label of the block being translated, when
+    // uc->st20xx_no_exit_checks (see gen-icount.h).
+    TCGLabel *st20xx_exitreq_label;
 
     TCGTempSet free_temps[TCG_TYPE_COUNT * 2];
     TCGTemp temps[TCG_MAX_TEMPS]; /* globals first, temps after */
