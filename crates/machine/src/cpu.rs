@@ -88,6 +88,13 @@ const XPSR_IT: u64 = (0b11 << 25) | (0b11_1111 << 10);
 /// stores get skipped or done wrongly (seen as stale flash reads and a
 /// corrupted stack). Restoring the invariant here fixes it; NZCV and the
 /// other bits are written back unchanged.
+///
+/// Only for data accesses. An instruction-fetch miss happens between blocks
+/// (the next block's lookup; `cpu_restore_state` finds no block and restores
+/// nothing), where the IT bits are the architectural state of an IT block
+/// that a page boundary split. The lookup that missed the TLB gives up and
+/// is retried with TB flags read from those bits again, so clearing them
+/// there made the rest of the IT block unconditional.
 fn clear_it_state(uc: &mut Unicorn<'_, Box<Board>>) {
     if let Ok(xpsr) = uc.reg_read(RegisterARM::XPSR)
         && xpsr & XPSR_IT != 0
@@ -171,7 +178,9 @@ impl Cpu {
             };
             match region(page) {
                 Some((perms, _)) if perms.0 & need.0 != 0 => {
-                    clear_it_state(uc);
+                    if need != Prot::EXEC {
+                        clear_it_state(uc);
+                    }
                     let perms = if need == Prot::EXEC {
                         if FLASH.contains(page) || BOOT_WINDOW.contains(page) {
                             uc.get_data_mut().fetched.push(page);

@@ -32,6 +32,13 @@ impl Asm {
         a
     }
 
+    /// Fills with `nop`s up to byte offset `at` (from the start of the code).
+    pub fn pad_to(&mut self, at: usize) -> &mut Self {
+        assert!(at.is_multiple_of(2) && at >= self.hw.len() * 2, "cannot pad back to {at:#x}");
+        self.hw.resize(at / 2, 0xBF00);
+        self
+    }
+
     pub fn label(&mut self, name: &'static str) -> &mut Self {
         self.labels.insert(name, self.hw.len());
         self
