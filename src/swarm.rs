@@ -64,6 +64,12 @@ struct RunArgs {
     /// Phones powered on per second (default: all at once).
     #[arg(long, value_name = "R")]
     ramp: Option<f64>,
+    /// Cables out at power-on, plugged in at this emulated time (e.g. 5s): the phones boot and wait for the link, then all ask for DHCP (a DHCP load test without boot work in it).
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    link_up_at: Option<u64>,
+    /// Cables plugged in per second from --link-up-at on (default: all at once).
+    #[arg(long, value_name = "R", requires = "link_up_at")]
+    link_ramp: Option<f64>,
     /// Stop after this much emulated time even if phones are still running.
     #[arg(long = "for", value_name = "DURATION", default_value = "10m", value_parser = duration)]
     for_: u64,
@@ -108,10 +114,7 @@ struct RunArgs {
     /// At most this many phones per built-in lab (default 8: the lab keeps 8 ARP entries).
     #[arg(long, value_name = "N")]
     phones_per_lab: Option<usize>,
-    /// Keep settled phones' translated code (default: give it back; for measuring the saving).
-    #[arg(long)]
-    no_trim: bool,
-    /// Each phone's translation buffer, MiB (1 to 64; default 2). 1 saves 1 MiB per running phone and costs ≈2.5× the CPU time.
+    /// The translation buffer of each worker thread's cores (shared by its phones), MiB (1 to 64; default 32).
     #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=64))]
     code_buffer_mib: Option<u32>,
     /// Stop the built-in lab's HTTP server at this emulated time (e.g. 20s): TCP port 80 is dropped from then on.
@@ -164,6 +167,8 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     }
     cfg.mac_base = swarm::parse_mac(&a.mac_base)?;
     cfg.ramp_per_s = a.ramp;
+    cfg.link_up_us = a.link_up_at;
+    cfg.link_ramp_per_s = a.link_ramp;
     cfg.duration_us = a.for_;
     cfg.until = a.until;
     cfg.clock = clock;
@@ -173,7 +178,6 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     cfg.latency_us = a.latency_us;
     cfg.keep_trace = a.trace.is_some();
     cfg.phones_per_lab = a.phones_per_lab;
-    cfg.trim_settled = !a.no_trim;
     if let Some(m) = a.code_buffer_mib {
         cfg.code_buffer = m << 20;
     }

@@ -214,16 +214,6 @@ fn the_http_server_stopping_mid_run_fails_phones_by_lcd_error_without_hanging() 
     assert_eq!(r.provisioned, 8, "a stop after the run changes nothing: {}", r.summary());
 }
 
-/// Trimming settled phones changes nothing the phones do.
-#[test]
-fn trimming_settled_phones_keeps_the_report() {
-    let net = lab(&[], &[]);
-    let mut kept = config(8);
-    kept.trim_settled = false;
-    let (a, b) = (run(&config(8), &net), run(&kept, &net));
-    assert_eq!(a.deterministic_part(), b.deterministic_part());
-}
-
 /// `--until lease`: every phone is powered off at its first lease. Nothing
 /// of it is seen after that instant (no INF request reaches the lab; only
 /// the power-off and its dark LCD and LEDs at the lease's instant), the run ends as soon as the last phone has its lease

@@ -11,13 +11,17 @@
 #     Prints swarm/perfdhcp. --dhcp-ramp R powers the phones on at R per
 #     second instead of all at once (all at once, their first DISCOVERs leave
 #     in one burst; what Kea drops of it waits for the firmware's 10 s retry).
+#     --dhcp-link-up-at DURATION boots the phones with their cables out and
+#     plugs them in at that emulated time, --dhcp-link-ramp R at R per second
+#     from then on: the DHCP burst then carries no boot work (see README).
 #  2. full: one dnsmasq lab. An N-phone swarm provisions from dnsmasq + nginx;
 #     wall time, full runs per wall second, failures by LCD error, and the
 #     report's per-phone fetched counts against nginx's access log
 #     (nginxmatch.py: per MAC and in total).
 #
 #   bench.sh [--phones N] [--only dhcp|full] [--rate R] [--period S]
-#            [--dhcp-for DURATION] [--dhcp-ramp R] [--for DURATION] [--bin ST20XX] [--roms DIR] [--keep DIR]
+#            [--dhcp-for DURATION] [--dhcp-ramp R] [--dhcp-link-up-at DURATION] [--dhcp-link-ramp R]
+#            [--for DURATION] [--bin ST20XX] [--roms DIR] [--keep DIR]
 #
 # --dhcp-for bounds the dhcp swarm (emulated time; it ends by itself once every
 # phone has its lease), --for the full one. Results are KEY=VALUE lines at the end.
@@ -35,10 +39,15 @@ RATE=50000
 PERIOD=3
 DHCP_FOR=60s
 DHCP_RAMP=""
+LINK_AT=""
+LINK_RAMP=""
 FOR=30m
 BIN=""
 ROMS=$REPO/roms
 KEEP=""
+# Both load generators (perfdhcp and the swarm) run at this niceness, so they
+# meet the servers (Kea, dnsmasq, nginx, tcpdump at 0) on equal terms.
+LOAD_NICE=${LOAD_NICE:-0}
 while (($#)); do
     case "$1" in
         --phones) PHONES=${2:?}; shift 2 ;;
@@ -47,11 +56,13 @@ while (($#)); do
         --period) PERIOD=${2:?}; shift 2 ;;
         --dhcp-for) DHCP_FOR=${2:?}; shift 2 ;;
         --dhcp-ramp) DHCP_RAMP=${2:?}; shift 2 ;;
+        --dhcp-link-up-at) LINK_AT=${2:?}; shift 2 ;;
+        --dhcp-link-ramp) LINK_RAMP=${2:?}; shift 2 ;;
         --for) FOR=${2:?}; shift 2 ;;
         --bin) BIN=${2:?}; shift 2 ;;
         --roms) ROMS=${2:?}; shift 2 ;;
         --keep) KEEP=${2:?}; shift 2 ;;
-        *) sed -n '19,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        *) sed -n '22,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 [[ "$PHONES" =~ ^[0-9]+$ ]] && ((PHONES > 0 && PHONES <= 1900)) ||
@@ -112,7 +123,7 @@ stop_capture() {
 # A swarm of $PHONES phones on tap0 for $1 (emulated) until goal $3; report $2; more arguments after.
 swarm() {
     local t0=$EPOCHREALTIME rc=0
-    nice -n 10 ip netns exec "$NAME-sw" "$BIN" swarm --count "$PHONES" --net tap:tap0 --clock real \
+    nice -n "$LOAD_NICE" ip netns exec "$NAME-sw" "$BIN" swarm --count "$PHONES" --net tap:tap0 --clock real \
         --for "$1" --until "$3" "${@:4}" --quiet --max-fail "$PHONES" --roms "$ROMS" --report "$WORK/$2.json" \
         >"$WORK/$2.out" 2>&1 || rc=$?
     SWARM_WALL=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
@@ -128,7 +139,7 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     lab_up kea
     ip -n "$NAME-cli" addr add 10.77.0.50/20 dev eth0
     # Relay mode (unicast from port 67, giaddr 10.77.0.50); -R clients, -r offered rate.
-    ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" -p "$PERIOD" \
+    nice -n "$LOAD_NICE" ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" -p "$PERIOD" \
         10.77.0.1 >"$WORK/perfdhcp.out" 2>&1 || true
     PERF=$(sed -n 's/^Rate: \([0-9.]*\) 4-way.*/\1/p' "$WORK/perfdhcp.out")
     [[ -n "$PERF" ]] || { echo "bench.sh: perfdhcp gave no rate:"; cat "$WORK/perfdhcp.out"; exit 1; }
@@ -137,9 +148,12 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     result perfdhcp_offered_rate "$RATE"
     result perfdhcp_drops_ratio "$(sed -n 's/^ *drops ratio: \([0-9.]*\).*/\1/p' "$WORK/perfdhcp.out" | paste -sd/ -)"
     start_capture dhcp
-    swarm "$DHCP_FOR" dhcp lease ${DHCP_RAMP:+--ramp "$DHCP_RAMP"} || true
+    swarm "$DHCP_FOR" dhcp lease ${DHCP_RAMP:+--ramp "$DHCP_RAMP"} ${LINK_AT:+--link-up-at "$LINK_AT"} \
+        ${LINK_RAMP:+--link-ramp "$LINK_RAMP"} || true
     stop_capture
     result swarm_dhcp_ramp "${DHCP_RAMP:-none}"
+    result swarm_dhcp_link_up_at "${LINK_AT:-none}"
+    result swarm_dhcp_link_ramp "${LINK_RAMP:-none}"
     result wire_capture_dropped "${CAP_DROPPED:-?}"
     python3 "$HERE/dhcpwire.py" "$WORK/dhcp.pcap" >"$WORK/dhcpwire.out"
     sed 's/^/  wire: /' "$WORK/dhcpwire.out"
@@ -153,6 +167,18 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     result swarm_dhcp_wall_s "$SWARM_WALL"
     result swarm_dhcp_emulated_over_wall "$(field dhcp 'round(r["run"]["end_us"] / 1e6 / r["wall"][0]["elapsed_s"], 3)')"
     result ratio_swarm_over_perfdhcp "$(awk -v a="$WIRE" -v b="$PERF" 'BEGIN { printf "%.3f", a / b }')"
+    BULK=$(sed -n 's/^bulk_rate=//p' "$WORK/dhcpwire.out")
+    result swarm_dhcp_wire_bulk_rate "$BULK"
+    result ratio_bulk_over_perfdhcp "$(awk -v a="$BULK" -v b="$PERF" 'BEGIN { printf "%.3f", a / b }')"
+    FIRST=$(sed -n 's/^first_try_rate=//p' "$WORK/dhcpwire.out")
+    result swarm_dhcp_first_try "$(sed -n 's/^first_try=//p' "$WORK/dhcpwire.out")"
+    result swarm_dhcp_wire_first_try_rate "$FIRST"
+    result ratio_first_try_over_perfdhcp "$(awk -v a="$FIRST" -v b="$PERF" 'BEGIN { printf "%.3f", a / b }')"
+    BURST=$(sed -n 's/^burst_rate=//p' "$WORK/dhcpwire.out")
+    result swarm_dhcp_wire_offered_rate "$(sed -n 's/^offered_rate=//p' "$WORK/dhcpwire.out")"
+    result swarm_dhcp_burst_acked "$(sed -n 's/^burst_acked=//p' "$WORK/dhcpwire.out")"
+    result swarm_dhcp_wire_burst_rate "$BURST"
+    result ratio_burst_over_perfdhcp "$(awk -v a="$BURST" -v b="$PERF" 'BEGIN { printf "%.3f", a / b }')"
     result ratio_report_over_perfdhcp "$(awk -v a="$(field dhcp 'r.get("dhcp_rate", 0)')" -v b="$PERF" 'BEGIN { printf "%.3f", a / b }')"
     ((ACKED == PHONES)) || { echo "bench.sh: only $ACKED of $PHONES phones got a lease on the wire"; RC=1; }
     lab_down kea

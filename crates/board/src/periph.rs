@@ -61,6 +61,8 @@ pub mod sysctl {
     pub const EVENT_KEY: u32 = 1 << 1;
     pub const EVENT_FLASH_DONE: u32 = 1 << 2;
     pub const EVENT_DEADLINE: u32 = 1 << 3;
+    /// The Ethernet link went up or down (ETH STATUS has the new state).
+    pub const EVENT_LINK: u32 = 1 << 4;
 }
 
 /// 64-bit microsecond timer, counting from power-on (no wall clock).

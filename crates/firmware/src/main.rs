@@ -109,6 +109,8 @@ struct App {
     aps_log: LogTail,
     led: Option<u32>,
     eth: Eth,
+    /// The link state the network last heard of.
+    link_up: bool,
     net: Option<Net>,
     stores: &'static mut Stores,
     runner: Option<ApsRunner<'static>>,
@@ -160,6 +162,7 @@ impl App {
             aps_log: LogTail::default(),
             led: None,
             eth: Eth::new(),
+            link_up: true,
             net: None,
             stores,
             runner: None,
@@ -326,6 +329,11 @@ impl App {
         }
         self.off_hook = hook;
         if let Some(net) = &mut self.net {
+            let up = self.eth.link_up();
+            if up != self.link_up {
+                self.link_up = up;
+                net.link_changed(up, &mut Uart);
+            }
             let mut sink = self.runner.as_mut().filter(|r| r.fetching()).map(|r| r.sink(&mut self.flash));
             net.poll(now, &mut self.eth, &self.config, &mut Uart, sink.as_mut());
             drop(sink);

@@ -178,15 +178,13 @@ impl Cpu {
             };
             match region(page) {
                 Some((perms, _)) if perms.0 & need.0 != 0 => {
-                    if need != Prot::EXEC {
-                        clear_it_state(uc);
-                    }
                     let perms = if need == Prot::EXEC {
                         if FLASH.contains(page) || BOOT_WINDOW.contains(page) {
                             uc.get_data_mut().fetched.push(page);
                         }
                         perms
                     } else {
+                        clear_it_state(uc);
                         Prot(perms.0 & !Prot::EXEC.0)
                     };
                     Some(TlbEntry { paddr: page as u64, perms })

@@ -466,9 +466,18 @@ impl Machine {
         std::mem::take(&mut self.board_mut().eth.sent)
     }
 
-    /// Plugs or unplugs the cable (ETH STATUS link bit; unplugged: frames are lost).
-    pub fn set_link(&mut self, up: bool) {
-        self.board_mut().eth.link_up = up;
+    /// Plugs or unplugs the cable (ETH STATUS link bit; unplugged: frames
+    /// are lost both ways). A change wakes a powered CPU (`EVENT_LINK`).
+    pub fn set_link(&mut self, now_us: u64, up: bool) {
+        self.set_now(now_us);
+        let powered = self.powered;
+        let b = self.board_mut();
+        if b.eth.link_up != up {
+            b.eth.link_up = up;
+            if powered {
+                b.io.raise(sysctl::EVENT_LINK);
+            }
+        }
     }
 
     /// Takes the trace records made since the last call, in time order.
@@ -532,14 +541,6 @@ impl Machine {
     /// Whether the handset is off hook.
     pub fn off_hook(&self) -> bool {
         self.board().keypad.off_hook
-    }
-
-    /// Gives back the host memory this phone holds for translated code:
-    /// none since translations live in the cores of the host thread, shared
-    /// by its phones (`pool`). Kept so callers that trim settled phones need
-    /// no change; returns whether memory was given back (always false).
-    pub fn trim(&mut self) -> Result<bool, MachineError> {
-        Ok(false)
     }
 
     /// The last instant this machine was given.

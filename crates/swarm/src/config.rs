@@ -161,6 +161,8 @@ pub struct PhoneSpec {
     pub seed: u64,
     /// Emulated µs at which it is powered on.
     pub power_on_us: u64,
+    /// Emulated µs at which its cable is plugged in (`None`: plugged from the start).
+    pub link_up_us: Option<u64>,
 }
 
 /// A whole swarm run.
@@ -185,16 +187,19 @@ pub struct SwarmConfig {
     pub keep_trace: bool,
     /// At most this many phones per built-in lab (`None`: [`crate::engine::LAB_CLIENTS`]; never more than its DHCP pool).
     pub phones_per_lab: Option<usize>,
-    /// Give back a phone's translated code ([`machine::Machine::trim`]) once
-    /// it is decided and not rebooting (default on; off to measure the saving).
-    pub trim_settled: bool,
-    /// Each phone's translation buffer, bytes (`machine::MachineOptions::code_buffer`).
+    /// The translation buffer of each worker's cores, bytes (`machine::MachineOptions::code_buffer`).
     pub code_buffer: u32,
     /// From this emulated µs on, the built-in lab's HTTP server is gone: every
     /// TCP segment to or from port 80 is dropped (`None`: never).
     pub http_stop_us: Option<u64>,
     /// Where each phone's run ends.
     pub until: Goal,
+    /// Cables out at power-on, plugged in from this emulated µs on (`None`:
+    /// plugged from the start). Phones boot meanwhile and wait for the link,
+    /// as after a site power failure when the switches come back last.
+    pub link_up_us: Option<u64>,
+    /// Cables plugged in per second from `link_up_us` on (`None`: all at once).
+    pub link_ramp_per_s: Option<f64>,
 }
 
 impl SwarmConfig {
@@ -215,21 +220,23 @@ impl SwarmConfig {
             workers: 0,
             keep_trace: false,
             phones_per_lab: None,
-            trim_settled: true,
             code_buffer: machine::MachineOptions::default().code_buffer,
             http_stop_us: None,
             until: Goal::Provisioned,
+            link_up_us: None,
+            link_ramp_per_s: None,
         }
     }
 
     /// The phones of this shard, in index order. Phone `k` of the shard is
     /// powered on at `k / ramp` seconds (its position in the shard, so each
-    /// shard ramps at the given rate).
+    /// shard ramps at the given rate). With `link_up_us`, its cable goes in
+    /// at `link_up_us + k / link_ramp` seconds.
     pub fn phones(&self) -> Result<Vec<PhoneSpec>, SwarmError> {
-        if let Some(r) = self.ramp_per_s
-            && !(r.is_finite() && r > 0.0)
-        {
-            return Err(SwarmError::BadRamp(r));
+        for r in [self.ramp_per_s, self.link_ramp_per_s].into_iter().flatten() {
+            if !(r.is_finite() && r > 0.0) {
+                return Err(SwarmError::BadRamp(r));
+            }
         }
         let (start, end) = self.shard.range(self.count);
         let last = end.saturating_sub(1);
@@ -239,8 +246,11 @@ impl SwarmConfig {
         Ok((start..end)
             .map(|k| {
                 let local = k - start;
-                let power_on_us = self.ramp_per_s.map_or(0, |r| (local as f64 * 1e6 / r).round() as u64);
-                PhoneSpec { index: k, mac: mac_add(self.mac_base, k).expect("range checked"), model: self.mix.model_of(k), seed: mix64(self.seed ^ mix64(k)), power_on_us }
+                let at = |ramp: Option<f64>| ramp.map_or(0, |r| (local as f64 * 1e6 / r).round() as u64);
+                let power_on_us = at(self.ramp_per_s);
+                let link_up_us = self.link_up_us.map(|t| t + at(self.link_ramp_per_s));
+                let (mac, model, seed) = (mac_add(self.mac_base, k).expect("range checked"), self.mix.model_of(k), mix64(self.seed ^ mix64(k)));
+                PhoneSpec { index: k, mac, model, seed, power_on_us, link_up_us }
             })
             .collect())
     }

@@ -259,7 +259,7 @@ impl Swarm {
         let latency = self.cfg.latency_us.max(1);
         let until = self.cfg.duration_us;
         let mut last_progress = Instant::now();
-        let mut last_pss = Instant::now();
+        let pss = mem::PssPeak::start(PSS_EVERY);
         let mut end_us = 0u64;
         let mut settled = vec![false; self.phones.len()];
         let mut n_settled = 0usize;
@@ -344,11 +344,6 @@ impl Swarm {
                 };
                 if now_settled != settled[i] {
                     settled[i] = now_settled;
-                    // Once per settling: a settled phone still answers ARP, and
-                    // trimming on every frame would re-translate that code each time.
-                    if now_settled && self.cfg.trim_settled {
-                        lock(&self.phones[i]).trim();
-                    }
                     if now_settled { n_settled += 1 } else { n_settled -= 1 }
                 }
             }
@@ -361,10 +356,6 @@ impl Swarm {
             if last_progress.elapsed() >= PROGRESS_EVERY {
                 last_progress = Instant::now();
                 self.rss_peak = self.rss_peak.max(mem::rss_bytes());
-                if last_pss.elapsed() >= PSS_EVERY {
-                    last_pss = Instant::now();
-                    self.pss_peak = self.pss_peak.max(mem::pss_bytes());
-                }
                 on_progress(&self.progress(end, started.elapsed()));
             }
             if n_settled == self.phones.len() {
@@ -372,7 +363,8 @@ impl Swarm {
             }
         }
         self.rss_peak = self.rss_peak.max(mem::rss_bytes());
-        self.pss_peak = self.pss_peak.max(mem::pss_bytes());
+        self.pss_peak = self.pss_peak.max(mem::pss_bytes()).max(pss.peak());
+        drop(pss);
         for p in &self.phones {
             lock(p).tracker.finish(end_us);
         }
@@ -391,6 +383,8 @@ impl Swarm {
             mac_first: first,
             mac_last: last,
             ramp_per_s: self.cfg.ramp_per_s,
+            link_up_us: self.cfg.link_up_us,
+            link_ramp_per_s: self.cfg.link_ramp_per_s,
             duration_us: self.cfg.duration_us,
             clock: match self.cfg.clock {
                 ClockMode::Virtual => "virtual".into(),

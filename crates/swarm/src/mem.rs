@@ -43,6 +43,52 @@ pub fn pss_bytes() -> Option<u64> {
     pss_of(&text)
 }
 
+/// Samples PSS on its own thread every `every` (and once at start) and
+/// keeps the peak: a walk of every mapping takes tens of milliseconds with
+/// thousands of phones, which must not stall the swarm's real-clock loop.
+/// The thread stops when the sampler is dropped.
+pub struct PssPeak {
+    peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PssPeak {
+    pub fn start(every: std::time::Duration) -> PssPeak {
+        let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let p = peak.clone();
+        let thread = std::thread::Builder::new()
+            .name("pss".into())
+            .spawn(move || {
+                loop {
+                    if let Some(b) = pss_bytes() {
+                        p.fetch_max(b, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    if !matches!(stopped.recv_timeout(every), Err(std::sync::mpsc::RecvTimeoutError::Timeout)) {
+                        return;
+                    }
+                }
+            })
+            .ok();
+        PssPeak { peak, stop: Some(stop), thread }
+    }
+
+    /// The highest PSS seen so far (`None`: never read).
+    pub fn peak(&self) -> Option<u64> {
+        Some(self.peak.load(std::sync::atomic::Ordering::Relaxed)).filter(|&b| b > 0)
+    }
+}
+
+impl Drop for PssPeak {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 fn pss_of(rollup: &str) -> Option<u64> {
     let line = rollup.lines().find(|l| l.starts_with("Pss:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

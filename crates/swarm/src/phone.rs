@@ -18,6 +18,8 @@ pub struct Phone {
     pub spec: PhoneSpec,
     machine: Machine,
     powered: bool,
+    /// The cable is in (see `PhoneSpec::link_up_us`).
+    plugged: bool,
     /// Powered off for good: its goal is reached.
     done: bool,
     goal: Goal,
@@ -34,8 +36,10 @@ pub struct Phone {
 }
 
 impl Phone {
-    pub fn new(spec: PhoneSpec, machine: Machine, cell: usize, slot: usize, keep_records: bool, goal: Goal) -> Phone {
-        Phone { spec, machine, powered: false, done: false, goal, inbox: VecDeque::new(), sent: Vec::new(), tracker: Tracker::with_goal(goal), records: Vec::new(), keep_records, cell, slot }
+    pub fn new(spec: PhoneSpec, mut machine: Machine, cell: usize, slot: usize, keep_records: bool, goal: Goal) -> Phone {
+        let plugged = spec.link_up_us.is_none();
+        machine.set_link(0, plugged);
+        Phone { spec, machine, powered: false, plugged, done: false, goal, inbox: VecDeque::new(), sent: Vec::new(), tracker: Tracker::with_goal(goal), records: Vec::new(), keep_records, cell, slot }
     }
 
     /// The next instant this phone has something to do.
@@ -47,7 +51,8 @@ impl Phone {
             return Some(self.spec.power_on_us);
         }
         let inbox = self.inbox.front().map(|f| f.0);
-        [inbox, self.machine.poll_at()].into_iter().flatten().min()
+        let plug = self.spec.link_up_us.filter(|_| !self.plugged);
+        [inbox, plug, self.machine.poll_at()].into_iter().flatten().min()
     }
 
     /// A frame reaches the phone's NIC at `t_us` (kept until then).
@@ -67,6 +72,10 @@ impl Phone {
             if !self.powered {
                 self.machine.power_on(t);
                 self.powered = true;
+            }
+            if !self.plugged && self.spec.link_up_us.is_some_and(|p| p <= t) {
+                self.machine.set_link(t, true);
+                self.plugged = true;
             }
             while self.inbox.front().is_some_and(|f| f.0 <= t) {
                 let (_, frame) = self.inbox.pop_front().expect("front checked");
@@ -95,12 +104,6 @@ impl Phone {
             self.tracker.sent(t, &f);
             self.sent.push((t, f));
         }
-    }
-
-    /// Gives back the machine's translated code; whether memory was given back.
-    pub fn trim(&mut self) -> bool {
-        // A failed trim leaves the code cache as it was: nothing to undo.
-        self.machine.trim().unwrap_or(false)
     }
 
     /// A record about this phone made elsewhere (the lab).

@@ -37,7 +37,8 @@
 //! - `provisioned_over_time`, `leased_over_time`: `[[t_us, phones so far],
 //!   …]`, one point per provisioned (leased) phone, in time order.
 //! - `run`: what was run (count, shards, mix, MAC range, ramp, duration,
-//!   clock, seed, net, latency, cells, `end_us` the emulated stop time).
+//!   clock, seed, net, latency, cells, `end_us` the emulated stop time;
+//!   `link_up_us`/`link_ramp_per_s` only when the cables went in late).
 //! - `per_phone`: `[{index, mac, model, outcome, error, power_on_us,
 //!   decided_us, discover_us, retries, requests, bytes, fetched, phases:
 //!   [{phase, start_us, end_us, ok}]}]`, by index; `outcome` is
@@ -185,6 +186,12 @@ pub struct RunInfo {
     pub mac_first: String,
     pub mac_last: String,
     pub ramp_per_s: Option<f64>,
+    /// Cables plugged in from this emulated µs on (absent: from the start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_up_us: Option<u64>,
+    /// Cables plugged in per second from `link_up_us` (absent: all at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_ramp_per_s: Option<f64>,
     pub duration_us: u64,
     pub clock: String,
     pub seed: u64,
@@ -410,7 +417,7 @@ mod tests {
     }
 
     fn run() -> RunInfo {
-        RunInfo { count: 4, shards: vec!["0/1".into()], mix: "ST2030S=1".into(), mac_first: String::new(), mac_last: String::new(), ramp_per_s: None, duration_us: 1, clock: "virtual".into(), seed: 0, net: "lab".into(), latency_us: 50, cells: 1, end_us: 9 }
+        RunInfo { count: 4, shards: vec!["0/1".into()], mix: "ST2030S=1".into(), mac_first: String::new(), mac_last: String::new(), ramp_per_s: None, link_up_us: None, link_ramp_per_s: None, duration_us: 1, clock: "virtual".into(), seed: 0, net: "lab".into(), latency_us: 50, cells: 1, end_us: 9 }
     }
 
     #[test]

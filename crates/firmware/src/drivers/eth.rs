@@ -10,7 +10,7 @@
 
 use board::cpu;
 use board::nic::{BUF_LEN, DESC_LEN, Desc, FLAG_ERR, FLAG_OWN, MAX_FRAME};
-use board::periph::eth::{BASE, CTRL_ENABLE, reg};
+use board::periph::eth::{BASE, CTRL_ENABLE, STATUS_LINK_UP, reg};
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering, compiler_fence};
 use firmware::net::vlan::{self, Vlan};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
@@ -86,6 +86,11 @@ impl Eth {
         cpu::write(BASE + reg::TX_LEN, TX as u32);
         cpu::write(BASE + reg::CTRL, CTRL_ENABLE);
         Eth { rx_next: 0 }
+    }
+
+    /// Whether the cable is plugged in (ETH STATUS).
+    pub fn link_up(&self) -> bool {
+        cpu::read(BASE + reg::STATUS) & STATUS_LINK_UP != 0
     }
 
     /// Frames the MAC dropped for lack of a free RX descriptor.

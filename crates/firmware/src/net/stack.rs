@@ -365,6 +365,17 @@ impl Net {
         [iface, self.fetch.poll_at(), search, ntp].into_iter().flatten().min().map_or(u64::MAX, |t| t.max(now))
     }
 
+    /// The cable was plugged in (`up`) or pulled out. A phone without a
+    /// lease starts DHCP over at once when the link comes up, instead of
+    /// waiting for its next retransmission (what it sent while unplugged was
+    /// lost); a lease it holds is kept.
+    pub fn link_changed(&mut self, up: bool, con: &mut impl Console) {
+        con.line(format_args!("eth: link {}", if up { "up" } else { "down" }));
+        if up && self.ip.is_none() {
+            self.set.get_mut::<dhcpv4::Socket>(self.h.dhcp).reset();
+        }
+    }
+
     fn poll_dhcp(&mut self, now: u64, config: &Config, con: &mut impl Console, device: &mut impl Tagging) {
         let sock = self.set.get_mut::<dhcpv4::Socket>(self.h.dhcp);
         let Some(ev) = sock.poll() else { return };

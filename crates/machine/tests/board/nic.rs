@@ -58,3 +58,32 @@ fn an_unpowered_phone_receives_nothing() {
     let mut m = machine(nic_program(), Vec::new());
     assert!(!m.nic_receive(0, &frame(64)));
 }
+
+/// Pulling or plugging the cable wakes the CPU with EVENT_LINK and shows in
+/// ETH STATUS; setting the state it already has changes nothing.
+#[test]
+fn a_link_change_wakes_the_cpu_with_the_link_event() {
+    use board::map::SRAM;
+    use board::periph::{eth, sysctl};
+    let mut a = Asm::rom();
+    a.label("loop")
+        .sleep(u64::MAX)
+        .peek(sysctl::BASE + sysctl::reg::EVENTS)
+        .li(0, SRAM.base)
+        .str(2, 0, 0)
+        .peek(eth::BASE + eth::reg::STATUS)
+        .li(0, SRAM.base)
+        .str(2, 0, 4)
+        .b("loop");
+    let mut m = powered(a.finish(), 0);
+    assert_eq!(m.run(0), machine::Stop::Sleeping { until: None });
+    m.set_link(10, true);
+    assert_eq!(m.poll_at(), None, "already up: no wake");
+    m.set_link(20, false);
+    assert_eq!(m.poll_at(), Some(20));
+    m.run(20);
+    assert_eq!((word(&m, SRAM.base), word(&m, SRAM.base + 4)), (sysctl::EVENT_LINK, 0));
+    m.set_link(30, true);
+    m.run(30);
+    assert_eq!((word(&m, SRAM.base), word(&m, SRAM.base + 4)), (sysctl::EVENT_LINK, eth::STATUS_LINK_UP));
+}
