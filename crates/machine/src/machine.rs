@@ -155,6 +155,7 @@ impl Machine {
             keypad: Default::default(),
             eth: Default::default(),
             uart: Default::default(),
+            crc: Default::default(),
             fault: None,
             trap: None,
         };
