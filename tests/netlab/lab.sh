@@ -3,6 +3,7 @@
 # network namespaces, with a TAP device for one emulated phone.
 #
 #   lab.sh up     [--dir TREE] [--name PREFIX] [--dhcp dnsmasq|kea] [--vlan] [--quiet] [--labdir DIR]
+#                 [--kea-socket raw|udp]
 #   lab.sh down   [--name PREFIX] [--labdir DIR] [--keep]
 #   lab.sh status [--name PREFIX] [--labdir DIR]
 #   lab.sh wait-tap [--name PREFIX] [--timeout SECONDS]
@@ -30,7 +31,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 
 usage() {
-    sed -n '5,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -44,6 +45,10 @@ NAME=st20xx
 TREE=""
 DHCP=dnsmasq
 VLAN=0
+# Kea's dhcp-socket-type: raw (default) answers the phones' broadcasts on the
+# bridge; udp hears only unicast, i.e. relayed traffic (a relay agent must
+# then carry the broadcasts: tests/swarmnet/bench.sh --dhcp-path relay).
+KEA_SOCKET=raw
 LABDIR=""
 KEEP=0
 QUIET=0
@@ -54,6 +59,7 @@ while (($#)); do
         --name) NAME=${2:?--name needs a prefix}; shift 2 ;;
         --dhcp) DHCP=${2:?--dhcp needs dnsmasq or kea}; shift 2 ;;
         --vlan) VLAN=1; shift ;;
+        --kea-socket) KEA_SOCKET=${2:?--kea-socket needs raw or udp}; shift 2 ;;
         --labdir) LABDIR=${2:?--labdir needs a directory}; shift 2 ;;
         --keep) KEEP=1; shift ;;
         --quiet) QUIET=1; shift ;;
@@ -66,6 +72,7 @@ done
 # but keep them simple so they are safe in paths and in `ip` arguments.
 [[ "$NAME" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$ ]] || die "bad --name '$NAME' (letters, digits, _ . -; at most 31)"
 [[ "$DHCP" == dnsmasq || "$DHCP" == kea ]] || die "--dhcp must be dnsmasq or kea, not '$DHCP'"
+[[ "$KEA_SOCKET" == raw || "$KEA_SOCKET" == udp ]] || die "--kea-socket must be raw or udp, not '$KEA_SOCKET'"
 [[ "$TIMEOUT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "bad --timeout '$TIMEOUT'"
 LABDIR=${LABDIR:-${TMPDIR:-/tmp}/$NAME.netlab}
 SW=$NAME-sw
@@ -258,7 +265,7 @@ EOF
     # in the classes; option 43 as a plain string needs a class option-def.
     cat >"$LABDIR/kea-dhcp4.conf" <<EOF
 { "Dhcp4": {
-  "interfaces-config": { "interfaces": [ $ifaces ], "dhcp-socket-type": "raw" },
+  "interfaces-config": { "interfaces": [ $ifaces ], "dhcp-socket-type": "$KEA_SOCKET" },
   "lease-database": { "type": "memfile", "persist": true,
                       "name": "$LABDIR/kea-leases4.csv", "lfc-interval": 0 },
   "authoritative": true,

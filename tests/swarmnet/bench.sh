@@ -14,6 +14,11 @@
 #     --dhcp-link-up-at DURATION boots the phones with their cables out and
 #     plugs them in at that emulated time, --dhcp-link-ramp R at R per second
 #     from then on: the DHCP burst then carries no boot work (see README).
+#     --dhcp-path relay (default direct) makes the phones' DHCP take
+#     perfdhcp's path into Kea: Kea listens on a UDP socket (relayed unicast
+#     only) and a dnsmasq relay agent at 10.77.0.50 (perfdhcp's giaddr)
+#     carries the phones' broadcasts; direct, Kea's raw socket answers the
+#     broadcasts itself, a slower path in Kea than the relayed one.
 #  2. full: one dnsmasq lab. An N-phone swarm provisions from dnsmasq + nginx;
 #     wall time, full runs per wall second, failures by LCD error, and the
 #     report's per-phone fetched counts against nginx's access log
@@ -21,6 +26,7 @@
 #
 #   bench.sh [--phones N] [--only dhcp|full] [--rate R] [--period S]
 #            [--dhcp-for DURATION] [--dhcp-ramp R] [--dhcp-link-up-at DURATION] [--dhcp-link-ramp R]
+#            [--dhcp-path direct|relay]
 #            [--for DURATION] [--bin ST20XX] [--roms DIR] [--keep DIR]
 #
 # --dhcp-for bounds the dhcp swarm (emulated time; it ends by itself once every
@@ -41,6 +47,7 @@ DHCP_FOR=60s
 DHCP_RAMP=""
 LINK_AT=""
 LINK_RAMP=""
+DHCP_PATH=direct
 FOR=30m
 BIN=""
 ROMS=$REPO/roms
@@ -58,16 +65,18 @@ while (($#)); do
         --dhcp-ramp) DHCP_RAMP=${2:?}; shift 2 ;;
         --dhcp-link-up-at) LINK_AT=${2:?}; shift 2 ;;
         --dhcp-link-ramp) LINK_RAMP=${2:?}; shift 2 ;;
+        --dhcp-path) DHCP_PATH=${2:?}; shift 2 ;;
         --for) FOR=${2:?}; shift 2 ;;
         --bin) BIN=${2:?}; shift 2 ;;
         --roms) ROMS=${2:?}; shift 2 ;;
         --keep) KEEP=${2:?}; shift 2 ;;
-        *) sed -n '22,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        *) sed -n '27,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 [[ "$PHONES" =~ ^[0-9]+$ ]] && ((PHONES > 0 && PHONES <= 1900)) ||
     { echo "bench.sh: --phones must be 1..1900 (perfdhcp's and the swarm's leases share Kea's 3,995)" >&2; exit 2; }
 [[ -z "$ONLY" || "$ONLY" == dhcp || "$ONLY" == full ]] || { echo "bench.sh: --only dhcp|full" >&2; exit 2; }
+[[ "$DHCP_PATH" == direct || "$DHCP_PATH" == relay ]] || { echo "bench.sh: --dhcp-path direct|relay" >&2; exit 2; }
 if [[ -z "$BIN" ]]; then
     for b in "${CARGO_TARGET_DIR:-$REPO/target}/release/st20xx" "$REPO/target/release/st20xx"; do
         [[ -x "$b" ]] && { BIN=$b; break; }
@@ -83,6 +92,7 @@ mkdir -p "$WORK/tree"
 ln -s "$REPO/assets/provisioning" "$WORK/tree/prov"
 CAP_PID=""
 cleanup() {
+    [[ -z "${RELAY_PID:-}" ]] || kill "$RELAY_PID" 2>/dev/null || true
     [[ -z "$CAP_PID" ]] || kill -INT "$CAP_PID" 2>/dev/null || true
     "$LAB" down --name "$NAME" --labdir "$WORK/lab" >/dev/null 2>&1 || true
     if [[ -n "$KEEP" ]]; then mkdir -p "$KEEP" && cp -r "$WORK"/*.json "$WORK"/*.log "$WORK"/*.out "$WORK"/*.pcap "$KEEP"/ 2>/dev/null || true; fi
@@ -94,7 +104,7 @@ result() { RESULTS+=("$1=$2"); }
 RC=0
 
 lab_up() {
-    "$LAB" up --name "$NAME" --dir "$WORK/tree" --dhcp "$1" --labdir "$WORK/lab" --quiet >/dev/null
+    "$LAB" up --name "$NAME" --dir "$WORK/tree" --dhcp "$1" --labdir "$WORK/lab" --quiet "${@:2}" >/dev/null
 }
 lab_down() {
     cp "$WORK/lab/nginx-access.log" "$WORK/$1-nginx-access.log" 2>/dev/null || true
@@ -136,7 +146,7 @@ field() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)
 
 if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     echo "== dhcp: perfdhcp vs $PHONES phones against one Kea"
-    lab_up kea
+    if [[ "$DHCP_PATH" == relay ]]; then lab_up kea --kea-socket udp; else lab_up kea; fi
     ip -n "$NAME-cli" addr add 10.77.0.50/20 dev eth0
     # Relay mode (unicast from port 67, giaddr 10.77.0.50); -R clients, -r offered rate.
     nice -n "$LOAD_NICE" ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" -p "$PERIOD" \
@@ -147,10 +157,20 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     result perfdhcp_rate "$PERF"
     result perfdhcp_offered_rate "$RATE"
     result perfdhcp_drops_ratio "$(sed -n 's/^ *drops ratio: \([0-9.]*\).*/\1/p' "$WORK/perfdhcp.out" | paste -sd/ -)"
+    if [[ "$DHCP_PATH" == relay ]]; then
+        # After perfdhcp, which sends from port 67 in the same namespace.
+        ip netns exec "$NAME-cli" dnsmasq --keep-in-foreground --port=0 --interface=eth0 \
+            --dhcp-relay=10.77.0.50,10.77.0.1 --log-facility=- --pid-file= 2>"$WORK/relay.log" &
+        RELAY_PID=$!
+        sleep 0.3
+        kill -0 "$RELAY_PID" 2>/dev/null || { echo "bench.sh: the dnsmasq relay did not start: $(cat "$WORK/relay.log")"; exit 1; }
+    fi
     start_capture dhcp
     swarm "$DHCP_FOR" dhcp lease ${DHCP_RAMP:+--ramp "$DHCP_RAMP"} ${LINK_AT:+--link-up-at "$LINK_AT"} \
         ${LINK_RAMP:+--link-ramp "$LINK_RAMP"} || true
     stop_capture
+    [[ -z "${RELAY_PID:-}" ]] || { kill "$RELAY_PID" 2>/dev/null; wait "$RELAY_PID" 2>/dev/null || true; RELAY_PID=""; }
+    result swarm_dhcp_path "$DHCP_PATH"
     result swarm_dhcp_ramp "${DHCP_RAMP:-none}"
     result swarm_dhcp_link_up_at "${LINK_AT:-none}"
     result swarm_dhcp_link_ramp "${LINK_RAMP:-none}"

@@ -18,8 +18,9 @@ under it, the figure to set against perfdhcp's.
 
     dhcpwire.py FILE.pcap
 
-Counts every client (chaddr) that sent a DISCOVER in the capture; a client's
-lease time is its first ACK. Standard library only; frames that are not
+Counts every client (chaddr) that sent a DISCOVER in the capture (its own,
+not a relay agent's copy, which has giaddr set); a client's lease time is its
+first ACK (from the server to the relay, when there is one). Standard library only; frames that are not
 IPv4/UDP BOOTP (or are cut short) are skipped, never an error.
 """
 import struct
@@ -51,7 +52,8 @@ def frames(path):
 
 
 def dhcp(frame):
-    """(message type, chaddr hex) of a BOOTP frame, or None."""
+    """(message type, chaddr hex, relayed) of a BOOTP frame, or None;
+    relayed: giaddr is set (a relay agent's copy, not the client's own)."""
     off = 14
     etype = struct.unpack("!H", frame[12:14])[0] if len(frame) >= 14 else 0
     if etype == 0x8100 and len(frame) >= 18:
@@ -72,6 +74,7 @@ def dhcp(frame):
     if len(frame) < b + 240 or frame[b + 236:b + 240] != b"\x63\x82\x53\x63":
         return None
     chaddr = frame[b + 28:b + 34].hex()
+    relayed = frame[b + 24:b + 28] != b"\0\0\0\0"
     i = b + 240
     while i < len(frame):
         code = frame[i]
@@ -82,7 +85,7 @@ def dhcp(frame):
             break
         n = frame[i + 1]
         if code == 53 and n >= 1 and i + 2 < len(frame):
-            return frame[i + 2], chaddr
+            return frame[i + 2], chaddr, relayed
         i += 2 + n
     return None
 
@@ -101,8 +104,8 @@ def main():
         got = dhcp(frame)
         if not got:
             continue
-        kind, mac = got
-        if kind == 1:
+        kind, mac, relayed = got
+        if kind == 1 and not relayed:
             discovers += 1
             if mac in clients:
                 second_discover.setdefault(mac, t)

@@ -252,8 +252,44 @@ pub mod uart {
     pub const MAX_SEND: u32 = 4096;
 }
 
+/// CRC-32 engine: hashes a range of SRAM or flash in place, as
+/// `image::crc32_update` does (IEEE 802.3 / zlib), in one operation that
+/// completes at once (no emulated time passes).
+///
+/// A long input is fed in chunks: `STATE` carries the running state from
+/// one operation to the next. Write `STATE_INIT` to start a new CRC, then
+/// `SRC`, `LEN` and `CTRL_START` per chunk; `RESULT` is the finished CRC.
+pub mod crc {
+    pub const BASE: u32 = super::block(9);
+    pub mod reg {
+        /// RW: guest address of the first byte.
+        pub const SRC: u32 = 0x00;
+        /// RW: bytes to hash. 0 is a valid, empty operation.
+        pub const LEN: u32 = 0x04;
+        /// RW: the running state (zlib's, before the final inversion).
+        /// An operation replaces it with the state after its bytes. Reset
+        /// value `STATE_INIT`.
+        pub const STATE: u32 = 0x08;
+        /// WO: `CTRL_START` runs one operation; other values are ignored.
+        pub const CTRL: u32 = 0x0C;
+        /// RO: `!STATE`, the CRC-32 of everything fed since `STATE` was
+        /// last `STATE_INIT`.
+        pub const RESULT: u32 = 0x10;
+        /// RO: `STATUS_*` bits of the last operation.
+        pub const STATUS: u32 = 0x14;
+    }
+    pub const CTRL_START: u32 = 1;
+    /// The last operation was refused because `[SRC, SRC + LEN)` does not
+    /// lie wholly inside SRAM or wholly inside flash (the boot ROM, the boot
+    /// window and the peripherals are not readable by the engine); `STATE`
+    /// was left unchanged. Cleared by the next operation that succeeds.
+    pub const STATUS_ERROR: u32 = 1 << 0;
+    /// The state a new CRC starts from.
+    pub const STATE_INIT: u32 = 0xFFFF_FFFF;
+}
+
 /// Every peripheral block, for the emulator's bus and the address tests.
-pub const BLOCKS: [(&str, u32); 9] = [
+pub const BLOCKS: [(&str, u32); 10] = [
     ("sysctl", sysctl::BASE),
     ("timer", timer::BASE),
     ("rng", rng::BASE),
@@ -263,4 +299,5 @@ pub const BLOCKS: [(&str, u32); 9] = [
     ("keypad", keypad::BASE),
     ("eth", eth::BASE),
     ("uart", uart::BASE),
+    ("crc", crc::BASE),
 ];

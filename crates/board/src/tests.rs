@@ -1,6 +1,6 @@
 //! Asserts every address of the contract, so a change to it is deliberate.
 
-use crate::image::{crc32, Header, ImageError, Kind, Version, HEADER_LEN};
+use crate::image::{crc32, crc32_update, Header, ImageError, Kind, Version, HEADER_LEN};
 use crate::map::*;
 use crate::model::{Hardware, Model, Protocol};
 use crate::periph::*;
@@ -52,6 +52,11 @@ fn peripheral_register_addresses() {
     assert_eq!(keypad::BASE + keypad::reg::POP, 0x4000_6004);
     assert_eq!(eth::BASE + eth::reg::RX_DROPPED, 0x4000_7020);
     assert_eq!(uart::BASE + uart::reg::SEND, 0x4000_8008);
+    assert_eq!(crc::BASE, 0x4000_9000);
+    assert_eq!(crc::BASE + crc::reg::STATE, 0x4000_9008);
+    assert_eq!(crc::BASE + crc::reg::CTRL, 0x4000_900C);
+    assert_eq!(crc::BASE + crc::reg::STATUS, 0x4000_9014);
+    assert_eq!((crc::CTRL_START, crc::STATUS_ERROR, crc::STATE_INIT), (1, 1, 0xFFFF_FFFF));
     for (i, (_, base)) in BLOCKS.iter().enumerate() {
         assert!(PERIPH.contains(*base));
         assert_eq!(*base, PERIPH.base + i as u32 * PERIPH_BLOCK);
@@ -62,6 +67,16 @@ fn peripheral_register_addresses() {
 fn crc32_matches_zlib() {
     assert_eq!(crc32(b""), 0);
     assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+}
+
+/// The CRC engine's contract: chunks chained through `STATE`, started from
+/// `STATE_INIT`, give `RESULT = !STATE = crc32` of the whole.
+#[test]
+fn crc_engine_state_chains_like_crc32_update() {
+    let state = crc32_update(crc::STATE_INIT, b"1234");
+    let state = crc32_update(state, b"56789");
+    assert_eq!(!state, 0xCBF4_3926);
+    assert_eq!(!crc32_update(crc::STATE_INIT, b""), 0, "an empty operation leaves STATE_INIT");
 }
 
 fn header() -> Header {

@@ -5,7 +5,7 @@
 //! header decode, the header is an application image for this board's
 //! hardware (SYSCTL MODEL), and the commit repeats the header's payload CRC.
 //! Candidates are tried by descending commit `seq`; the first whose payload
-//! CRC checks is mapped into the boot window (SYSCTL BOOT_SLOT, then a sleep
+//! CRC checks (one CRC engine operation over the payload in flash) is mapped into the boot window (SYSCTL BOOT_SLOT, then a sleep
 //! with deadline 0 so the remap takes effect), and started with the SP and
 //! reset vector found at `BOOT_WINDOW + HEADER_LEN`.
 //!
@@ -21,9 +21,9 @@ mod rt;
 mod uart;
 
 use board::cpu;
-use board::image::{HEADER_LEN, Header, Kind, crc32};
+use board::image::{HEADER_LEN, Header, Kind};
 use board::map::{BOOT_WINDOW, SRAM, slot};
-use board::periph::{keypad, lcd, led, sysctl};
+use board::periph::{crc, keypad, lcd, led, sysctl};
 use board::slot::{COMMIT_LEN, COMMIT_OFFSET, Commit};
 
 /// A slot whose commit and header are valid (payload not yet checked).
@@ -51,8 +51,13 @@ fn candidate(n: u32, hardware: u8) -> Option<Candidate> {
         .then_some(Candidate { slot: n, seq: commit.seq, payload_len: h.payload_len, payload_crc: h.payload_crc })
 }
 
+/// The payload's CRC by the CRC engine; `candidate` checked that it lies in the slot.
 fn payload_ok(c: &Candidate) -> bool {
-    crc32(flash(slot(c.slot).base + HEADER_LEN as u32, c.payload_len as usize)) == c.payload_crc
+    cpu::write(crc::BASE + crc::reg::STATE, crc::STATE_INIT);
+    cpu::write(crc::BASE + crc::reg::SRC, slot(c.slot).base + HEADER_LEN as u32);
+    cpu::write(crc::BASE + crc::reg::LEN, c.payload_len);
+    cpu::write(crc::BASE + crc::reg::CTRL, crc::CTRL_START);
+    cpu::read(crc::BASE + crc::reg::STATUS) & crc::STATUS_ERROR == 0 && cpu::read(crc::BASE + crc::reg::RESULT) == c.payload_crc
 }
 
 fn sleep_until(deadline: u64) {

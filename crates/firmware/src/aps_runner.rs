@@ -26,7 +26,8 @@ use crate::apply;
 use crate::config::Config;
 use crate::net::fetch::{Outcome, Proto};
 use crate::store::aps_log::{ApsLog, LINE_MAX};
-use crate::store::extent::{Extent, WriteError, crc_of};
+use crate::store::crc::{NorCrc, crc_of};
+use crate::store::extent::{Extent, WriteError};
 use crate::store::files::Files;
 use crate::store::slot::{SlotWriter, next_seq};
 use crate::store::state::State;
@@ -240,7 +241,7 @@ impl<'a> ApsRunner<'a> {
     }
 
     /// Performs actions until the run waits for a fetch or ends.
-    pub fn poll(&mut self, now: u64, nor: &mut impl Nor, stores: &mut Stores, config: &mut Config, port: &mut impl Port) -> Option<End> {
+    pub fn poll(&mut self, now: u64, nor: &mut impl NorCrc, stores: &mut Stores, config: &mut Config, port: &mut impl Port) -> Option<End> {
         // Bounded: a run issues a bounded number of actions (its plan); 64
         // per call keeps one call short, the next poll continues.
         for _ in 0..64 {
@@ -382,7 +383,7 @@ impl<'a> ApsRunner<'a> {
         self.run.report(at, result);
     }
 
-    fn check_image(&mut self, nor: &mut impl Nor, h: &Header) -> bool {
+    fn check_image(&mut self, nor: &mut impl NorCrc, h: &Header) -> bool {
         match &mut self.io {
             Io::Stream { target: Target::Slot(w), .. } => w.check(nor, h),
             Io::Stream { target: Target::Files(e), .. } => {
@@ -394,7 +395,7 @@ impl<'a> ApsRunner<'a> {
         }
     }
 
-    fn install(&mut self, nor: &mut impl Nor, stores: &mut Stores, kind: FileKind, name: &[u8], from: Sink, len: u32) -> bool {
+    fn install(&mut self, nor: &mut impl NorCrc, stores: &mut Stores, kind: FileKind, name: &[u8], from: Sink, len: u32) -> bool {
         let mut key = heapless::Vec::new();
         file_key(kind, name, &mut key);
         let io = core::mem::replace(&mut self.io, Io::Idle);

@@ -57,7 +57,7 @@ use drivers::flash::Flash;
 use drivers::lcd::Lcd;
 use drivers::eth::Eth;
 use drivers::uart::log;
-use drivers::{keypad, led, rng, sysctl, timer};
+use drivers::{crc, keypad, led, rng, sysctl, timer};
 use firmware::aps_runner::{ApsRunner, End, InfSource, Memory, Port, Request, Stores};
 use firmware::config::Config;
 use firmware::store::aps_log::ApsLog;
@@ -187,7 +187,7 @@ impl App {
         let ident = Ident { model: id.model, mac: id.mac, user_agent: &ua };
         log!("dhcp: vendor class {} {}", id.model.hardware.name(), id.model.protocol.name());
         // Built in place: a `Net` on the stack would overflow it.
-        let net = self.net.insert(Net::new(storage, &mut self.eth, ident, &self.config, now, rng::next_u32()));
+        let net = self.net.insert(Net::new(storage, &mut self.eth, ident, &self.config, now, rng::next_u32(), crc::update));
         net.boot_vlan(&mut self.eth, &self.config, self.stores.state.dhcp_vlan(), &mut Uart);
     }
 

@@ -2,14 +2,17 @@
 //! memory-mapped flash; erase and program issue one command, then sleep
 //! until the controller reports done (EVENT_FLASH_DONE wakes the CPU).
 //!
+//! A CRC of flash bytes is one CRC engine operation over them.
+//!
 //! Guarantees: never busy-waits; an operation still busy after four times
 //! its nominal duration, or flagged `STATUS_ERROR`, returns an error.
 
-use super::{sysctl, timer};
+use super::{crc, sysctl, timer};
 use board::cpu;
 use board::map::{FLASH, FLASH_PAGE};
 use board::periph::flashctl::{BASE, CMD_ERASE_SECTOR, CMD_PROGRAM, ERASE_US, PROGRAM_US, STATUS_BUSY, STATUS_ERROR, reg};
 use core::sync::atomic::{Ordering, compiler_fence};
+use firmware::store::crc::{NorCrc, read_back};
 use flashstore::{Nor, NorError};
 
 pub struct Flash;
@@ -64,5 +67,11 @@ impl Nor for Flash {
         let mut page = [0u8; FLASH_PAGE as usize];
         page[..data.len()].copy_from_slice(data);
         self.run(addr, page.as_ptr() as u32, data.len() as u32, CMD_PROGRAM, PROGRAM_US)
+    }
+}
+
+impl NorCrc for Flash {
+    fn crc32_update(&self, state: u32, addr: u32, len: u32) -> u32 {
+        crc::update_at(state, addr, len).unwrap_or_else(|| read_back(self, state, addr, len))
     }
 }

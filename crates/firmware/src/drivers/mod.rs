@@ -1,6 +1,7 @@
 //! Drivers: one small module per peripheral block of `board::periph`. Each
 //! touches only its own registers; none busy-waits (waiting is sleeping).
 
+pub mod crc;
 pub mod eth;
 pub mod flash;
 pub mod keypad;

@@ -1,23 +1,28 @@
 //! Where a fetched file goes: the first `N` bytes are kept in RAM (an INF
 //! fits), and every byte feeds a CRC-32 and a length, so a file of any
-//! size can be checked without being stored.
+//! size can be checked without being stored. The CRC is computed by a
+//! [`CrcUpdate`] given by the binary: the board's CRC engine on the phone.
 //!
 //! Guarantees: never refuses data and never holds more than `N` bytes;
 //! `kept()` is the whole file exactly when `complete()` is true.
 
-use board::image::crc32_update;
 use netclient::{Sink, SinkError};
+
+/// `board::image::crc32_update` (that function on the host; the CRC
+/// engine, one operation per chunk, on the phone).
+pub type CrcUpdate = fn(u32, &[u8]) -> u32;
 
 pub struct KeepCrc<const N: usize> {
     buf: [u8; N],
     kept: usize,
     len: u64,
     crc: u32,
+    update: CrcUpdate,
 }
 
 impl<const N: usize> KeepCrc<N> {
-    pub const fn new() -> Self {
-        KeepCrc { buf: [0; N], kept: 0, len: 0, crc: !0 }
+    pub const fn new(update: CrcUpdate) -> Self {
+        KeepCrc { buf: [0; N], kept: 0, len: 0, crc: !0, update }
     }
 
     pub fn reset(&mut self) {
@@ -47,19 +52,13 @@ impl<const N: usize> KeepCrc<N> {
     }
 }
 
-impl<const N: usize> Default for KeepCrc<N> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl<const N: usize> Sink for KeepCrc<N> {
     fn write(&mut self, data: &[u8]) -> Result<(), SinkError> {
         let n = data.len().min(N - self.kept);
         self.buf[self.kept..self.kept + n].copy_from_slice(&data[..n]);
         self.kept += n;
         self.len += data.len() as u64;
-        self.crc = crc32_update(self.crc, data);
+        self.crc = (self.update)(self.crc, data);
         Ok(())
     }
 }
@@ -68,6 +67,7 @@ impl<const N: usize> Sink for KeepCrc<N> {
 pub struct Crc<'s, S: Sink> {
     pub inner: &'s mut S,
     pub crc: &'s mut u32,
+    pub update: CrcUpdate,
 }
 
 impl<S: Sink> Sink for Crc<'_, S> {
@@ -76,7 +76,7 @@ impl<S: Sink> Sink for Crc<'_, S> {
     }
 
     fn write(&mut self, data: &[u8]) -> Result<(), SinkError> {
-        *self.crc = crc32_update(*self.crc, data);
+        *self.crc = (self.update)(*self.crc, data);
         self.inner.write(data)
     }
 }
@@ -84,10 +84,11 @@ impl<S: Sink> Sink for Crc<'_, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use board::image::crc32_update;
 
     #[test]
     fn keeps_the_head_and_checks_the_whole() {
-        let mut s = KeepCrc::<4>::new();
+        let mut s = KeepCrc::<4>::new(crc32_update);
         s.write(b"1234").unwrap();
         assert!(s.complete());
         s.write(b"56789").unwrap();
@@ -95,5 +96,16 @@ mod tests {
         assert_eq!(s.crc32(), 0xCBF4_3926, "the CRC-32 check value");
         s.reset();
         assert_eq!((s.len(), s.crc32()), (0, 0));
+    }
+
+    #[test]
+    fn the_tee_passes_bytes_on_and_chains_the_state() {
+        let mut inner = KeepCrc::<16>::new(crc32_update);
+        let mut state = !0;
+        let mut tee = Crc { inner: &mut inner, crc: &mut state, update: crc32_update };
+        tee.write(b"12345").unwrap();
+        tee.write(b"6789").unwrap();
+        assert_eq!(!state, 0xCBF4_3926);
+        assert_eq!(inner.kept(), b"123456789");
     }
 }

@@ -26,7 +26,7 @@ use super::clock::WallClock;
 use super::fetch::{self, Fetch, Outcome, Proto};
 use super::lease::{Lease, Outgoing};
 use super::resolve::{Resolved, Resolver};
-use super::sink::{Crc, KeepCrc};
+use super::sink::{Crc, CrcUpdate, KeepCrc};
 use super::sip::{self, Seen};
 use super::storage::Storage;
 use super::vlan::{self, Tagging, Vlan};
@@ -124,6 +124,7 @@ pub struct Net {
     /// The fetch in progress is the provisioning run's.
     run_fetch: bool,
     run_crc: u32,
+    crc_update: CrcUpdate,
     run_done: Option<(Outcome, bool)>,
     failure: Option<Message>,
     ntp: Ntp,
@@ -192,7 +193,8 @@ impl core::fmt::Display for Text<'_> {
 
 impl Net {
     /// Sets up the interface and the sockets; DHCP starts at the first poll.
-    pub fn new(st: Storage, device: &mut impl Device, id: Ident, config: &Config, now: u64, seed: u32) -> Net {
+    /// `crc_update` hashes every fetched byte (see [`CrcUpdate`]).
+    pub fn new(st: Storage, device: &mut impl Device, id: Ident, config: &Config, now: u64, seed: u32, crc_update: CrcUpdate) -> Net {
         let Storage { buffers, tables } = st;
         let super::storage::Buffers { tftp, dns, sntp, sip, tcp_rx, tcp_tx, dhcp_rx, vendor_class, user_class } = buffers;
         let super::storage::Tables { sockets, tftp: tftp_m, dns: dns_m, sntp: sntp_m, sip: sip_m, dhcp_options } = tables;
@@ -236,13 +238,14 @@ impl Net {
             ip: None,
             dns: heapless::Vec::new(),
             fetch: Fetch::new(id.user_agent),
-            sink: KeepCrc::new(),
+            sink: KeepCrc::new(crc_update),
             search: None,
             searched: false,
             notify: None,
             found: None,
             run_fetch: false,
             run_crc: !0,
+            crc_update,
             run_done: None,
             failure: None,
             ntp: Ntp::Off,
@@ -517,7 +520,7 @@ impl Net {
         };
         match run_sink {
             Some(s) if self.run_fetch => {
-                let mut tee = Crc { inner: s, crc: &mut self.run_crc };
+                let mut tee = Crc { inner: s, crc: &mut self.run_crc, update: self.crc_update };
                 self.fetch.poll(now, &mut self.iface, &mut self.set, socks, self.h.dns, &mut tee, &mut port);
             }
             _ => self.fetch.poll(now, &mut self.iface, &mut self.set, socks, self.h.dns, &mut self.sink, &mut port),

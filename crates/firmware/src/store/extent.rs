@@ -7,7 +7,6 @@
 //! write past `cap` is refused with [`WriteError::TooLarge`] and leaves
 //! what was written; a flash error sticks (every later call fails).
 
-use board::image::crc32_update;
 use board::map::{FLASH_PAGE, FLASH_SECTOR};
 use flashstore::Nor;
 
@@ -102,23 +101,10 @@ impl Extent {
     }
 }
 
-/// CRC-32 of `len` bytes of flash at `addr`, read back in pages.
-pub fn crc_of(nor: &impl Nor, addr: u32, len: u32) -> u32 {
-    let mut state = !0;
-    let mut buf = [0u8; PAGE];
-    let mut off = 0;
-    while off < len {
-        let n = (len - off).min(PAGE as u32) as usize;
-        nor.read(addr + off, &mut buf[..n]);
-        state = crc32_update(state, &buf[..n]);
-        off += n as u32;
-    }
-    !state
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::crc::crc_of;
     use crate::store::sim::SimFlash;
     use board::image::crc32;
     use board::map::FILES;

@@ -14,7 +14,8 @@
 //! at a whole old or whole new version; sectors written but never entered
 //! in the table are simply free.
 
-use super::extent::{Extent, WriteError, crc_of};
+use super::crc::{NorCrc, crc_of};
+use super::extent::{Extent, WriteError};
 use board::map::{FILES, FLASH_SECTOR};
 use flashstore::{Error, Nor, Store};
 
@@ -103,7 +104,7 @@ impl Files {
     }
 
     /// Enters what `w` wrote under `name` (after `w` finished).
-    pub fn commit(&mut self, nor: &mut impl Nor, name: &[u8], w: &mut Extent) -> Result<FileRef, Error> {
+    pub fn commit(&mut self, nor: &mut impl NorCrc, name: &[u8], w: &mut Extent) -> Result<FileRef, Error> {
         w.finish(nor).map_err(|_| Error::Nor(flashstore::NorError::Failed))?;
         let r = FileRef { addr: w.base(), len: w.len(), crc: crc_of(nor, w.base(), w.len()) };
         self.table.set(nor, name, &r.encode())?;
@@ -111,7 +112,7 @@ impl Files {
     }
 
     /// Stores `bytes` under `name`.
-    pub fn write_all(&mut self, nor: &mut impl Nor, name: &[u8], bytes: &[u8]) -> Result<FileRef, Error> {
+    pub fn write_all(&mut self, nor: &mut impl NorCrc, name: &[u8], bytes: &[u8]) -> Result<FileRef, Error> {
         let mut w = self.writer();
         w.write(nor, bytes).map_err(|e| match e {
             WriteError::TooLarge => Error::Full,

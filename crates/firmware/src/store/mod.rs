@@ -3,6 +3,7 @@
 //! tests run it on a simulated flash that can lose power at any operation:
 //!
 //! - [`extent`]: a streaming writer into erased-as-needed flash.
+//! - [`crc`]: the CRC-32 of bytes in flash (the CRC engine on the phone).
 //! - [`slot`]: a firmware image into the other slot, commit record last.
 //! - [`files`]: the FILES partition: a file table (a flashstore journal in
 //!   its first two sectors) over sector-aligned extents.
@@ -16,6 +17,7 @@
 //! the boot ROM would start.
 
 pub mod aps_log;
+pub mod crc;
 pub mod extent;
 pub mod files;
 pub mod slot;

@@ -9,7 +9,8 @@
 //! valid commit in this slot and boots the running one; the commit record
 //! is 16 bytes with its own CRC, so a torn one is refused too.
 
-use super::extent::{Extent, WriteError, crc_of};
+use super::crc::{NorCrc, crc_of};
+use super::extent::{Extent, WriteError};
 use board::image::{HEADER_LEN, Header};
 use board::map::{FLASH_SECTOR, SLOT_LEN, slot};
 use board::slot::{COMMIT_LEN, COMMIT_OFFSET, Commit};
@@ -58,7 +59,7 @@ impl SlotWriter {
     }
 
     /// Programs the last page and checks length and CRC of what is in flash.
-    pub fn check(&mut self, nor: &mut impl Nor, h: &Header) -> bool {
+    pub fn check(&mut self, nor: &mut impl NorCrc, h: &Header) -> bool {
         self.payload.finish(nor).is_ok() && self.payload.len() == h.payload_len && crc_of(nor, self.payload.base(), h.payload_len) == h.payload_crc
     }
 

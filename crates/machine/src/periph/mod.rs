@@ -1,10 +1,14 @@
 //! The peripheral bus: every device model of the board behind one MMIO
 //! window, routed by 4 KiB block (`board::periph::BLOCKS` order).
 //!
+//! The CRC engine is routed apart from the other devices: it reads flash as
+//! well as SRAM, so it is handed both instead of the shared `Io`.
+//!
 //! Guarantees: a device only ever sees offsets relative to its block; reads
 //! narrower than a word return the addressed bytes of the register's word;
 //! no access, whatever its offset or size, can panic.
 
+pub(crate) mod crc;
 pub(crate) mod eth;
 pub(crate) mod flashctl;
 pub(crate) mod keypad;
@@ -17,11 +21,13 @@ pub(crate) mod uart;
 
 use crate::hostmem::{HostMem, HostMemError};
 use crate::io::{Device, Io};
-use board::map::{FLASH, PERIPH_BLOCK, SRAM};
+use board::map::{FLASH, PERIPH, PERIPH_BLOCK, SRAM};
 use board::model::Hardware;
 
 /// How many bytes of the peripheral region are mapped (the listed blocks).
 pub(crate) const MAPPED_LEN: u32 = board::periph::BLOCKS.len() as u32 * PERIPH_BLOCK;
+
+const CRC_BLOCK: u64 = ((board::periph::crc::BASE - PERIPH.base) / PERIPH_BLOCK) as u64;
 
 /// A memory fault seen by the TLB: what was tried where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +49,7 @@ pub(crate) struct Board {
     pub keypad: keypad::Keypad,
     pub eth: eth::Eth,
     pub uart: uart::Uart,
+    pub crc: crc::Crc,
     /// The last access the TLB refused (for the crash report).
     pub fault: Option<Fault>,
     /// Why a hook stopped the CPU (bkpt, svc, …).
@@ -67,6 +74,7 @@ impl Board {
             keypad: Default::default(),
             eth: Default::default(),
             uart: Default::default(),
+            crc: Default::default(),
             fault: None,
             trap: None,
             fetched: Vec::new(),
@@ -97,17 +105,25 @@ impl Board {
 
     /// An MMIO read at `off` from the start of the peripheral region.
     pub(crate) fn read(&mut self, off: u64, size: usize) -> u64 {
-        let Some((dev, io)) = self.route(off / PERIPH_BLOCK as u64) else { return 0 };
-        let reg = (off % PERIPH_BLOCK as u64) as u32;
-        let word = dev.read(reg & !3, io) >> ((reg & 3) * 8);
+        let (block, reg) = (off / PERIPH_BLOCK as u64, (off % PERIPH_BLOCK as u64) as u32);
+        let word = if block == CRC_BLOCK {
+            self.crc.read(reg & !3)
+        } else {
+            let Some((dev, io)) = self.route(block) else { return 0 };
+            dev.read(reg & !3, io)
+        };
+        let word = word >> ((reg & 3) * 8);
         let mask = if size >= 4 { u32::MAX } else { (1u32 << (size * 8)) - 1 };
         (word & mask) as u64
     }
 
     /// An MMIO write at `off` from the start of the peripheral region.
     pub(crate) fn write(&mut self, off: u64, size: usize, value: u64) {
-        if let Some((dev, io)) = self.route(off / PERIPH_BLOCK as u64) {
-            dev.write((off % PERIPH_BLOCK as u64) as u32, size, value as u32, io);
+        let (block, reg) = (off / PERIPH_BLOCK as u64, (off % PERIPH_BLOCK as u64) as u32);
+        if block == CRC_BLOCK {
+            self.crc.write(reg, value as u32, &self.io, self.flash.array.as_slice());
+        } else if let Some((dev, io)) = self.route(block) {
+            dev.write(reg, size, value as u32, io);
         }
     }
 
@@ -118,6 +134,7 @@ impl Board {
                 dev.reset(io);
             }
         }
+        self.crc.reset();
         self.fault = None;
         self.trap = None;
     }
