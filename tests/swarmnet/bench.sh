@@ -19,6 +19,11 @@
 #     only) and a dnsmasq relay agent at 10.77.0.50 (perfdhcp's giaddr)
 #     carries the phones' broadcasts; direct, Kea's raw socket answers the
 #     broadcasts itself, a slower path in Kea than the relayed one.
+#     --dhcp-matched R offers both the same load: perfdhcp -R N -n N -r R
+#     (one DORA per client, N clients, R per second) and the swarm's cables
+#     plugged in at R per second (--dhcp-link-ramp R, --dhcp-link-up-at 10s
+#     unless given), so both rates are first allocations of N new clients at
+#     the same offered rate.
 #  2. full: one dnsmasq lab. An N-phone swarm provisions from dnsmasq + nginx;
 #     wall time, full runs per wall second, failures by LCD error, and the
 #     report's per-phone fetched counts against nginx's access log
@@ -26,7 +31,7 @@
 #
 #   bench.sh [--phones N] [--only dhcp|full] [--rate R] [--period S]
 #            [--dhcp-for DURATION] [--dhcp-ramp R] [--dhcp-link-up-at DURATION] [--dhcp-link-ramp R]
-#            [--dhcp-path direct|relay]
+#            [--dhcp-path direct|relay] [--dhcp-matched R] [--latency-us N]
 #            [--for DURATION] [--bin ST20XX] [--roms DIR] [--keep DIR]
 #
 # --dhcp-for bounds the dhcp swarm (emulated time; it ends by itself once every
@@ -48,6 +53,8 @@ DHCP_RAMP=""
 LINK_AT=""
 LINK_RAMP=""
 DHCP_PATH=direct
+MATCHED=""
+LATENCY=50
 FOR=30m
 BIN=""
 ROMS=$REPO/roms
@@ -66,17 +73,25 @@ while (($#)); do
         --dhcp-link-up-at) LINK_AT=${2:?}; shift 2 ;;
         --dhcp-link-ramp) LINK_RAMP=${2:?}; shift 2 ;;
         --dhcp-path) DHCP_PATH=${2:?}; shift 2 ;;
+        --dhcp-matched) MATCHED=${2:?}; shift 2 ;;
+        --latency-us) LATENCY=${2:?}; shift 2 ;;
         --for) FOR=${2:?}; shift 2 ;;
         --bin) BIN=${2:?}; shift 2 ;;
         --roms) ROMS=${2:?}; shift 2 ;;
         --keep) KEEP=${2:?}; shift 2 ;;
-        *) sed -n '27,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        *) sed -n '32,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 [[ "$PHONES" =~ ^[0-9]+$ ]] && ((PHONES > 0 && PHONES <= 1900)) ||
     { echo "bench.sh: --phones must be 1..1900 (perfdhcp's and the swarm's leases share Kea's 3,995)" >&2; exit 2; }
 [[ -z "$ONLY" || "$ONLY" == dhcp || "$ONLY" == full ]] || { echo "bench.sh: --only dhcp|full" >&2; exit 2; }
 [[ "$DHCP_PATH" == direct || "$DHCP_PATH" == relay ]] || { echo "bench.sh: --dhcp-path direct|relay" >&2; exit 2; }
+if [[ -n "$MATCHED" ]]; then
+    [[ "$MATCHED" =~ ^[0-9]+$ ]] && ((MATCHED > 0)) || { echo "bench.sh: --dhcp-matched needs a rate" >&2; exit 2; }
+    RATE=$MATCHED
+    LINK_RAMP=$MATCHED
+    LINK_AT=${LINK_AT:-10s}
+fi
 if [[ -z "$BIN" ]]; then
     for b in "${CARGO_TARGET_DIR:-$REPO/target}/release/st20xx" "$REPO/target/release/st20xx"; do
         [[ -x "$b" ]] && { BIN=$b; break; }
@@ -134,7 +149,7 @@ stop_capture() {
 swarm() {
     local t0=$EPOCHREALTIME rc=0
     nice -n "$LOAD_NICE" ip netns exec "$NAME-sw" "$BIN" swarm --count "$PHONES" --net tap:tap0 --clock real \
-        --for "$1" --until "$3" "${@:4}" --quiet --max-fail "$PHONES" --roms "$ROMS" --report "$WORK/$2.json" \
+        --for "$1" --until "$3" "${@:4}" --latency-us "$LATENCY" --quiet --max-fail "$PHONES" --roms "$ROMS" --report "$WORK/$2.json" \
         >"$WORK/$2.out" 2>&1 || rc=$?
     SWARM_WALL=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
     cat "$WORK/$2.out"
@@ -149,7 +164,8 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     if [[ "$DHCP_PATH" == relay ]]; then lab_up kea --kea-socket udp; else lab_up kea; fi
     ip -n "$NAME-cli" addr add 10.77.0.50/20 dev eth0
     # Relay mode (unicast from port 67, giaddr 10.77.0.50); -R clients, -r offered rate.
-    nice -n "$LOAD_NICE" ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" -p "$PERIOD" \
+    if [[ -n "$MATCHED" ]]; then LENGTH=(-n "$PHONES"); else LENGTH=(-p "$PERIOD"); fi
+    nice -n "$LOAD_NICE" ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" "${LENGTH[@]}" \
         10.77.0.1 >"$WORK/perfdhcp.out" 2>&1 || true
     PERF=$(sed -n 's/^Rate: \([0-9.]*\) 4-way.*/\1/p' "$WORK/perfdhcp.out")
     [[ -n "$PERF" ]] || { echo "bench.sh: perfdhcp gave no rate:"; cat "$WORK/perfdhcp.out"; exit 1; }
