@@ -26,7 +26,7 @@ use crate::error::MachineError;
 use crate::periph::{Board, Fault, MAPPED_LEN};
 use board::map::{BOOT_ROM, BOOT_WINDOW, FLASH, PERIPH, SRAM, SLOT_LEN};
 use unicorn_engine::unicorn_const::{Arch, ControlType, MemType, Mode, Prot, TlbEntry, TlbType};
-use unicorn_engine::{ArmCpuModel, Context, RegisterARM, Unicorn};
+use unicorn_engine::{ArmCpuModel, Context, Unicorn};
 
 /// The default translation buffer of a core. Every phone running on a core
 /// shares it: one firmware image is ≈4,200 blocks, ≈3.2 MiB of host code,
@@ -59,6 +59,16 @@ unsafe extern "C" {
     /// and store. Only a hook stopping the CPU mid-block needs it, and ours
     /// never do (MMIO callbacks never stop; traps stop between blocks).
     fn uc_st20xx_no_exit_checks(uc: *mut unicorn_engine::unicorn_const::uc_engine, on: bool) -> unicorn_engine::uc_error;
+    /// st20xx's unicorn patch: flushes the TLB but keeps the jump cache
+    /// (valid across phones: same virtual map, blocks checked by `pool`).
+    fn uc_st20xx_flush_tlb_keep_jumps(uc: *mut unicorn_engine::unicorn_const::uc_engine) -> unicorn_engine::uc_error;
+    /// st20xx's unicorn patch: TLB-fill hooks run without `cpu_restore_state`
+    /// (ours read no CPU state). Unicorn's restore, followed by resuming the
+    /// block, left stale Thumb IT bits behind: a TLB miss on a load or store
+    /// inside an IT block that ends before its translated block made the
+    /// *next* block conditional (stale flash reads, a corrupted stack; test
+    /// `it_block.rs`). It also searched the translated blocks on every miss.
+    fn uc_st20xx_fill_without_restore(uc: *mut unicorn_engine::unicorn_const::uc_engine, on: bool) -> unicorn_engine::uc_error;
 }
 
 // SAFETY: `Unicorn` is !Send only because it holds an `Rc` (its hooks keep
@@ -70,37 +80,6 @@ unsafe impl Send for Cpu {}
 
 fn uc_err(what: &'static str) -> impl Fn(unicorn_engine::uc_error) -> MachineError {
     move |e| MachineError::Unicorn { what, code: format!("{e:?}") }
-}
-
-/// Thumb IT-block state bits of xPSR: IT[1:0] at 26:25, IT[7:2] at 15:10.
-const XPSR_IT: u64 = (0b11 << 25) | (0b11_1111 << 10);
-
-/// Works around a unicorn 2.1 virtual-TLB bug that corrupts Thumb-2 code.
-///
-/// Before calling the TLB-fill hook, unicorn runs `cpu_restore_state`, which
-/// rewrites the CPU's IT-block bits (`condexec_bits`) to those of the
-/// faulting instruction, and then resumes the translated block in place.
-/// QEMU's ARM translator relies on those bits being 0 while a block runs
-/// (`arm_tr_tb_start` clears them; they are only stored on exits that are
-/// still inside an IT block). A TLB miss on a load or store inside an IT
-/// block that ends before the block does therefore leaves stale IT bits,
-/// and the *next* block is translated as if it were conditional: loads and
-/// stores get skipped or done wrongly (seen as stale flash reads and a
-/// corrupted stack). Restoring the invariant here fixes it; NZCV and the
-/// other bits are written back unchanged.
-///
-/// Only for data accesses. An instruction-fetch miss happens between blocks
-/// (the next block's lookup; `cpu_restore_state` finds no block and restores
-/// nothing), where the IT bits are the architectural state of an IT block
-/// that a page boundary split. The lookup that missed the TLB gives up and
-/// is retried with TB flags read from those bits again, so clearing them
-/// there made the rest of the IT block unconditional.
-fn clear_it_state(uc: &mut Unicorn<'_, Box<Board>>) {
-    if let Ok(xpsr) = uc.reg_read(RegisterARM::XPSR)
-        && xpsr & XPSR_IT != 0
-    {
-        let _ = uc.reg_write(RegisterARM::EAPSR_NZCVQG, xpsr & !XPSR_IT);
-    }
 }
 
 /// Region permissions for the TLB, by address.
@@ -140,6 +119,11 @@ impl Cpu {
         let rc = unsafe { uc_st20xx_no_exit_checks(uc.get_handle(), true) };
         if rc != unicorn_engine::uc_error::OK {
             return Err(uc_err("exit checks")(rc));
+        }
+        // SAFETY: as above.
+        let rc = unsafe { uc_st20xx_fill_without_restore(uc.get_handle(), true) };
+        if rc != unicorn_engine::uc_error::OK {
+            return Err(uc_err("fill without restore")(rc));
         }
         uc.ctl_set_cpu_model(ArmCpuModel::CORTEX_M4 as i32).map_err(uc_err("cpu model"))?;
         uc.ctl_set_tlb_type(TlbType::VIRTUAL).map_err(uc_err("tlb type"))?;
@@ -184,7 +168,6 @@ impl Cpu {
                         }
                         perms
                     } else {
-                        clear_it_state(uc);
                         Prot(perms.0 & !Prot::EXEC.0)
                     };
                     Some(TlbEntry { paddr: page as u64, perms })
@@ -226,7 +209,11 @@ impl Cpu {
                 return Err(uc_err("repoint memory")(rc));
             }
         }
-        self.uc.ctl_flush_tlb().map_err(uc_err("flush tlb"))?;
+        // SAFETY: a valid handle, between slices.
+        let rc = unsafe { uc_st20xx_flush_tlb_keep_jumps(h) };
+        if rc != unicorn_engine::uc_error::OK {
+            return Err(uc_err("flush tlb")(rc));
+        }
         self.load(regs)
     }
 

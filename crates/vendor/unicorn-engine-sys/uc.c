@@ -3114,3 +3114,40 @@ uc_err uc_st20xx_no_exit_checks(uc_engine *uc, bool on)
     uc->st20xx_no_exit_checks = on;
     return UC_ERR_OK;
 }
+
+/*
+ * st20xx: flushes the TLB but keeps the jump cache (virtual PC -> translated
+ * block). For a caller that repointed RAM regions with uc_mem_set_ptr():
+ * the guest-virtual to guest-physical map is unchanged and every kept block
+ * stays valid (blocks that are not are invalidated, which also drops them
+ * from the jump cache), so only the host addresses in the TLB are stale.
+ * Clearing the jump cache as well would send every branch of the next slice
+ * through the hash table. See ST20XX-PATCHES.md.
+ */
+UNICORN_EXPORT
+uc_err uc_st20xx_flush_tlb_keep_jumps(uc_engine *uc)
+{
+    UC_INIT(uc);
+    uc->st20xx_keep_jmp_cache = true;
+    uc->tcg_flush_tlb(uc);
+    uc->st20xx_keep_jmp_cache = false;
+    restore_jit_state(uc);
+    return UC_ERR_OK;
+}
+
+/*
+ * st20xx: TLB-fill hooks run without cpu_restore_state() first. Unicorn
+ * restores the CPU state to the faulting instruction so that a hook may read
+ * registers; it then resumes the translated block with that state, which
+ * leaves stale Thumb IT bits behind (the bug machine::cpu used to work
+ * around) and costs a search of the translated blocks on every TLB miss. A
+ * caller whose hooks read no CPU state sets this; a refused fill still
+ * restores the state before raising the fault. Only a flag: may be set
+ * before the engine is set up. See ST20XX-PATCHES.md.
+ */
+UNICORN_EXPORT
+uc_err uc_st20xx_fill_without_restore(uc_engine *uc, bool on)
+{
+    uc->st20xx_fill_without_restore = on;
+    return UC_ERR_OK;
+}

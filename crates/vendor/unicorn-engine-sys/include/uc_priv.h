@@ -410,6 +410,10 @@ struct uc_struct {
                       // default)
     bool first_tb; // is this the first Translation-Block ever generated since
                    // uc_emu_start()?
+    bool st20xx_fill_without_restore; // st20xx: TLB-fill hooks run without
+                                      // cpu_restore_state (uc_st20xx_... in uc.c)
+    bool st20xx_keep_jmp_cache; // st20xx: a TLB flush keeps the jump cache
+                                // (see uc_st20xx_flush_tlb_keep_jumps in uc.c)
     bool st20xx_no_exit_checks; // st20xx: never emit check_exit_request
                                 // (see uc_st20xx_no_exit_checks in uc.c)
     bool no_exit_request; // Disable check_exit_request temporarily. A

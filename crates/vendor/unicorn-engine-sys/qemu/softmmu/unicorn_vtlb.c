@@ -55,7 +55,11 @@ bool unicorn_fill_tlb(CPUState *cs, vaddr address, int size,
     struct hook *hook;
     HOOK_FOREACH_VAR_DECLARE;
 
-    cpu_restore_state(cs, retaddr, false);
+    // st20xx: a hook that reads no CPU state needs no restore; a refused
+    // fill restores it in raise_mmu_exception (cpu_loop_exit_restore).
+    if (!uc->st20xx_fill_without_restore) {
+        cpu_restore_state(cs, retaddr, false);
+    }
 
     HOOK_FOREACH(uc, hook, UC_HOOK_TLB_FILL) {
         if (hook->to_delete) {

@@ -300,7 +300,9 @@ static void tlb_flush_by_mmuidx_async_work(CPUState *cpu, run_on_cpu_data data)
         tlb_flush_one_mmuidx_locked(env, mmu_idx, now);
     }
 
-    cpu_tb_jmp_cache_clear(cpu);
+    if (!cpu->uc->st20xx_keep_jmp_cache) {
+        cpu_tb_jmp_cache_clear(cpu);
+    }
 
     if (to_clean == ALL_MMUIDX_BITS) {
         env_tlb(env)->c.full_flush_count = env_tlb(env)->c.full_flush_count + 1;
