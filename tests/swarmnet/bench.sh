@@ -23,7 +23,9 @@
 #     (one DORA per client, N clients, R per second) and the swarm's cables
 #     plugged in at R per second (--dhcp-link-ramp R, --dhcp-link-up-at 10s
 #     unless given), so both rates are first allocations of N new clients at
-#     the same offered rate.
+#     the same offered rate. --pin puts Kea on CPU 0 and each load generator
+#     on CPU 1, so on a 2-core host the two do not take each other's CPU
+#     (perfdhcp needs little of it, the swarm a core).
 #  2. full: one dnsmasq lab. An N-phone swarm provisions from dnsmasq + nginx;
 #     wall time, full runs per wall second, failures by LCD error, and the
 #     report's per-phone fetched counts against nginx's access log
@@ -31,7 +33,7 @@
 #
 #   bench.sh [--phones N] [--only dhcp|full] [--rate R] [--period S]
 #            [--dhcp-for DURATION] [--dhcp-ramp R] [--dhcp-link-up-at DURATION] [--dhcp-link-ramp R]
-#            [--dhcp-path direct|relay] [--dhcp-matched R] [--latency-us N]
+#            [--dhcp-path direct|relay] [--dhcp-matched R] [--latency-us N] [--pin]
 #            [--for DURATION] [--bin ST20XX] [--roms DIR] [--keep DIR]
 #
 # --dhcp-for bounds the dhcp swarm (emulated time; it ends by itself once every
@@ -55,6 +57,7 @@ LINK_RAMP=""
 DHCP_PATH=direct
 MATCHED=""
 LATENCY=50
+PIN=""
 FOR=30m
 BIN=""
 ROMS=$REPO/roms
@@ -75,11 +78,12 @@ while (($#)); do
         --dhcp-path) DHCP_PATH=${2:?}; shift 2 ;;
         --dhcp-matched) MATCHED=${2:?}; shift 2 ;;
         --latency-us) LATENCY=${2:?}; shift 2 ;;
+        --pin) PIN=1; shift ;;
         --for) FOR=${2:?}; shift 2 ;;
         --bin) BIN=${2:?}; shift 2 ;;
         --roms) ROMS=${2:?}; shift 2 ;;
         --keep) KEEP=${2:?}; shift 2 ;;
-        *) sed -n '32,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        *) sed -n '34,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 [[ "$PHONES" =~ ^[0-9]+$ ]] && ((PHONES > 0 && PHONES <= 1900)) ||
@@ -148,7 +152,7 @@ stop_capture() {
 # A swarm of $PHONES phones on tap0 for $1 (emulated) until goal $3; report $2; more arguments after.
 swarm() {
     local t0=$EPOCHREALTIME rc=0
-    nice -n "$LOAD_NICE" ip netns exec "$NAME-sw" "$BIN" swarm --count "$PHONES" --net tap:tap0 --clock real \
+    nice -n "$LOAD_NICE" ${PIN:+taskset -c 1} ip netns exec "$NAME-sw" "$BIN" swarm --count "$PHONES" --net tap:tap0 --clock real \
         --for "$1" --until "$3" "${@:4}" --latency-us "$LATENCY" --quiet --max-fail "$PHONES" --roms "$ROMS" --report "$WORK/$2.json" \
         >"$WORK/$2.out" 2>&1 || rc=$?
     SWARM_WALL=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
@@ -162,10 +166,13 @@ field() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)
 if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     echo "== dhcp: perfdhcp vs $PHONES phones against one Kea"
     if [[ "$DHCP_PATH" == relay ]]; then lab_up kea --kea-socket udp; else lab_up kea; fi
+    if [[ -n "$PIN" ]]; then
+        for p in $(pgrep -f "kea-dhcp4 -c $WORK/lab/"); do taskset -pc 0 "$p" >/dev/null; done
+    fi
     ip -n "$NAME-cli" addr add 10.77.0.50/20 dev eth0
     # Relay mode (unicast from port 67, giaddr 10.77.0.50); -R clients, -r offered rate.
     if [[ -n "$MATCHED" ]]; then LENGTH=(-n "$PHONES"); else LENGTH=(-p "$PERIOD"); fi
-    nice -n "$LOAD_NICE" ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" "${LENGTH[@]}" \
+    nice -n "$LOAD_NICE" ${PIN:+taskset -c 1} ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" "${LENGTH[@]}" \
         10.77.0.1 >"$WORK/perfdhcp.out" 2>&1 || true
     PERF=$(sed -n 's/^Rate: \([0-9.]*\) 4-way.*/\1/p' "$WORK/perfdhcp.out")
     [[ -n "$PERF" ]] || { echo "bench.sh: perfdhcp gave no rate:"; cat "$WORK/perfdhcp.out"; exit 1; }
@@ -187,6 +194,8 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     stop_capture
     [[ -z "${RELAY_PID:-}" ]] || { kill "$RELAY_PID" 2>/dev/null; wait "$RELAY_PID" 2>/dev/null || true; RELAY_PID=""; }
     result swarm_dhcp_path "$DHCP_PATH"
+    result pinned "${PIN:-no}"
+    result swarm_latency_us "$LATENCY"
     result swarm_dhcp_ramp "${DHCP_RAMP:-none}"
     result swarm_dhcp_link_up_at "${LINK_AT:-none}"
     result swarm_dhcp_link_ramp "${LINK_RAMP:-none}"

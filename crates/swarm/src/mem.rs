@@ -46,6 +46,8 @@ pub fn pss_bytes() -> Option<u64> {
 /// Samples PSS on its own thread every `every` (and once at start) and
 /// keeps the peak: a walk of every mapping takes tens of milliseconds with
 /// thousands of phones, which must not stall the swarm's real-clock loop.
+/// The interval stretches to 50 times the last walk, so sampling takes at
+/// most 2% of a core away from the phones (and a server on the same host).
 /// The thread stops when the sampler is dropped.
 pub struct PssPeak {
     peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -62,10 +64,12 @@ impl PssPeak {
             .name("pss".into())
             .spawn(move || {
                 loop {
+                    let walk = std::time::Instant::now();
                     if let Some(b) = pss_bytes() {
                         p.fetch_max(b, std::sync::atomic::Ordering::Relaxed);
                     }
-                    if !matches!(stopped.recv_timeout(every), Err(std::sync::mpsc::RecvTimeoutError::Timeout)) {
+                    let wait = every.max(walk.elapsed() * 50);
+                    if !matches!(stopped.recv_timeout(wait), Err(std::sync::mpsc::RecvTimeoutError::Timeout)) {
                         return;
                     }
                 }
