@@ -4,14 +4,17 @@
 //! mapped by 1000 phones counts once; costs a walk of every mapping).
 //!
 //! And whether the kernel's limit on memory mappings per process
-//! (`vm.max_map_count`) leaves room for a swarm: each phone maps about five
-//! regions (flash views, code buffer, SRAM, …), so the default 65,530 stops
-//! one process near 12,000 phones with an `mmap` failure half-way through.
+//! (`vm.max_map_count`) leaves room for a swarm: each phone maps its flash
+//! view and its SRAM (neighbouring SRAM mappings often merge), so the default
+//! 65,530 stops one process near 30,000 phones with an `mmap` failure
+//! half-way through.
 //!
 //! Guarantee: never fails; `None` where the file cannot be read.
 
-/// Memory mappings one phone adds (measured: 5.2 with 10,000 phones), rounded up.
-pub const MAPS_PER_PHONE: u64 = 6;
+/// Memory mappings one phone adds (measured: 1.64 with 3,000 phones; each
+/// also had its own translation buffer and unicorn tables, 5.2, until phones
+/// shared unicorn instances), rounded up.
+pub const MAPS_PER_PHONE: u64 = 2;
 
 /// Mappings the process has now (`/proc/self/maps` lines) and the kernel's
 /// limit (`/proc/sys/vm/max_map_count`).
@@ -103,8 +106,8 @@ fn pss_of(rollup: &str) -> Option<u64> {
 mod tests {
     #[test]
     fn the_map_limit_is_checked_against_the_phones_to_build() {
-        assert_eq!(super::map_limit_needed(10_000, 500, 65_530), None);
-        assert_eq!(super::map_limit_needed(12_000, 500, 65_530), Some(500 + 72_000 + 1000));
+        assert_eq!(super::map_limit_needed(30_000, 500, 65_530), None);
+        assert_eq!(super::map_limit_needed(33_000, 500, 65_530), Some(500 + 66_000 + 1000));
         let (now, limit) = super::map_count_and_limit().expect("linux");
         assert!(now > 0 && limit > now, "{now} {limit}");
     }
