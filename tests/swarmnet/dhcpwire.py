@@ -7,10 +7,10 @@ seconds later, and that stretches the span); `bulk_rate` over the middle 90%
 of first ACKs (5th to 95th percentile), the rate the server kept up while the
 load lasted, as perfdhcp's achieved rate counts completed exchanges per
 second of its run whatever it dropped; `first_try_rate` counts the clients
-leased from their first DISCOVER (ACK before any second DISCOVER of theirs)
-over first DISCOVER -> the last such ACK: the DORA rate the server achieved
-under the offered burst, its drops (`retried` clients) left out as perfdhcp
-leaves out its drops. `offered_rate` is the clients' first DISCOVERs per
+leased at their first try (one DISCOVER and one REQUEST before their first
+ACK) over first DISCOVER -> the last such ACK: the DORA rate the server
+achieved under the offered load, the exchanges it dropped (`retried`
+clients, which retransmitted) left out as perfdhcp leaves out its drops. `offered_rate` is the clients' first DISCOVERs per
 second (first to last), and `burst_rate` the first ACKs per second inside
 that burst plus 100 ms (the server's answers to it): with the swarm offering
 more than the server can take, `burst_rate` is what the server achieved
@@ -99,6 +99,7 @@ def main():
     clients = set()
     acked = {}
     second_discover = {}
+    tries = {}
     naks = 0
     for t, frame in frames(sys.argv[1]):
         got = dhcp(frame)
@@ -110,8 +111,12 @@ def main():
             if mac in clients:
                 second_discover.setdefault(mac, t)
             first_of.setdefault(mac, t)
+            if mac not in acked:
+                tries[mac] = tries.get(mac, 0) + 1
             clients.add(mac)
             first_discover = t if first_discover is None else min(first_discover, t)
+        elif kind == 3 and not relayed and mac in clients and mac not in acked:
+            tries[mac] = tries.get(mac, 0) + 1
         elif kind == 5 and mac in clients:
             acked.setdefault(mac, t)
         elif kind == 6:
@@ -128,7 +133,7 @@ def main():
     bulk = times[hi - 1] - times[lo] if hi - 1 > lo else 0.0
     print(f"bulk_span_s={bulk:.3f}")
     print(f"bulk_rate={(hi - 1 - lo) / bulk if bulk > 0 else 0.0:.1f}")
-    first = [t for mac, t in acked.items() if t < second_discover.get(mac, float("inf"))]
+    first = [t for mac, t in acked.items() if tries.get(mac, 0) <= 2]
     first_span = (max(first) - first_discover) if first else 0.0
     print(f"retried={len(clients) - len(first)}")
     print(f"first_try={len(first)}")
