@@ -49,8 +49,9 @@ pub fn pss_bytes() -> Option<u64> {
 /// Samples PSS on its own thread every `every` (and once at start) and
 /// keeps the peak: a walk of every mapping takes tens of milliseconds with
 /// thousands of phones, which must not stall the swarm's real-clock loop.
-/// The interval stretches to 50 times the last walk, so sampling takes at
-/// most 2% of a core away from the phones (and a server on the same host).
+/// The interval stretches to 50 times the last walk, and the thread runs in
+/// the idle scheduling class, so sampling takes no CPU the phones (or a
+/// server on the same host) want.
 /// The thread stops when the sampler is dropped.
 pub struct PssPeak {
     peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -66,6 +67,7 @@ impl PssPeak {
         let thread = std::thread::Builder::new()
             .name("pss".into())
             .spawn(move || {
+                idle_priority();
                 loop {
                     let walk = std::time::Instant::now();
                     if let Some(b) = pss_bytes() {
@@ -84,6 +86,18 @@ impl PssPeak {
     /// The highest PSS seen so far (`None`: never read).
     pub fn peak(&self) -> Option<u64> {
         Some(self.peak.load(std::sync::atomic::Ordering::Relaxed)).filter(|&b| b > 0)
+    }
+}
+
+/// Puts the calling thread in the `SCHED_IDLE` class (nice 19 where that is
+/// refused): the walk then runs only on time no phone and no server wants.
+fn idle_priority() {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: plain syscalls on the calling thread (pid 0), with a valid param.
+    unsafe {
+        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
+            libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+        }
     }
 }
 
