@@ -18,17 +18,20 @@ fn factory_flash(app: &[u8]) -> Vec<u8> {
     f
 }
 
-/// The real boot ROM and the factory flash of the ST2030S firmware.
-fn real_images() -> (Vec<u8>, Vec<u8>) {
+/// The real boot ROM and the factory flash of `prefix`'s image (e.g. `v2022SG`).
+fn images_of(prefix: &str) -> (Vec<u8>, Vec<u8>) {
     let dir = roms_dir();
-    let boot = std::fs::read(dir.join("boot.bin")).expect("roms/boot.bin");
     let app = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("v2030SG") && n.ends_with(".zz")))
-        .expect("an ST2030S image in roms/");
-    let app = std::fs::read(app).unwrap();
-    (boot, factory_flash(&app))
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix) && n.ends_with(".zz")))
+        .expect("the image in roms/ (cargo xtask roms)");
+    (std::fs::read(dir.join("boot.bin")).unwrap(), factory_flash(&std::fs::read(app).unwrap()))
+}
+
+/// The real boot ROM and the factory flash of the ST2030S firmware.
+fn real_images() -> (Vec<u8>, Vec<u8>) {
+    images_of("v2030SG")
 }
 
 /// The real boot ROM and firmware from `roms/` (built by `cargo xtask roms`).
@@ -130,17 +133,6 @@ fn the_config_survives_a_power_cycle_and_idle_runs_past_the_backlight_timeout() 
     let defaults: Vec<u64> = logs.iter().filter(|(_, l)| l.contains("factory defaults written")).map(|(t, _)| *t).collect();
     assert_eq!(defaults.len(), 1, "defaults written once, on the first boot only: {logs:?}");
     assert!(logs.iter().any(|(t, l)| *t >= 46_000_000 && l.starts_with("config: ") && l.contains("keys")), "{logs:?}");
-}
-
-/// The real boot ROM and the factory flash of `prefix`'s image (e.g. `v2022SG`).
-fn images_of(prefix: &str) -> (Vec<u8>, Vec<u8>) {
-    let dir = roms_dir();
-    let app = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix) && n.ends_with(".zz")))
-        .expect("the image in roms/");
-    (std::fs::read(dir.join("boot.bin")).unwrap(), factory_flash(&std::fs::read(app).unwrap()))
 }
 
 /// Power on, cut at 45 s, on again at 46 s, until 60 s: each machine's trace,
