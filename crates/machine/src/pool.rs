@@ -28,8 +28,8 @@ use std::collections::HashMap;
 
 /// At most this many cores per thread (one per distinct firmware image in
 /// the boot window, in practice: a swarm's factory and upgrade images of
-/// each model).
-pub(crate) const MAX_CORES: usize = 8;
+/// each model; all four models provisioning at once use 8).
+pub(crate) const MAX_CORES: usize = 16;
 
 /// What a phone brings to a slice.
 pub(crate) struct Slice<'a> {
