@@ -149,7 +149,14 @@ impl Cpu {
             PERIPH.base as u64,
             MAPPED_LEN as u64,
             Some(|uc: &mut Unicorn<'_, Box<Board>>, off: u64, size: usize| uc.get_data_mut().read(off, size)),
-            Some(|uc: &mut Unicorn<'_, Box<Board>>, off: u64, size: usize, value: u64| uc.get_data_mut().write(off, size, value)),
+            Some(|uc: &mut Unicorn<'_, Box<Board>>, off: u64, size: usize, value: u64| {
+                uc.get_data_mut().write(off, size, value);
+                // Takes effect at the next block: the CPU stops between two
+                // instructions, resumable from its PC.
+                if uc.get_data().io.break_hit {
+                    let _ = uc.emu_stop();
+                }
+            }),
         )
         .map_err(uc_err("map peripherals"))?;
 

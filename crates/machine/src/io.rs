@@ -3,7 +3,8 @@
 //! DMA target of the flash controller, the NIC and the UART).
 //!
 //! Guarantees: records are appended in call order with the slice's `now`, so
-//! the trace is in time order; raising an event always sets the wake latch.
+//! the trace is in time order; raising an event always sets the wake latch;
+//! a log line that `break_on` accepts sets `break_hit`.
 
 use crate::hostmem::HostMem;
 use trace::{Event, Record};
@@ -23,11 +24,15 @@ pub(crate) struct Io {
     /// EVENTS makes the next `wfi` return at once.
     pub wake_latch: bool,
     pub sram: HostMem,
+    /// Log lines that stop the CPU (see `Machine::break_on_log`).
+    pub break_on: Option<fn(&str) -> bool>,
+    /// A log line matched `break_on` during this slice.
+    pub break_hit: bool,
 }
 
 impl Io {
     pub(crate) fn new(phone: String, sram: HostMem) -> Io {
-        Io { now: 0, power_on_at: 0, phone, trace: Vec::new(), events: 0, wake_latch: false, sram }
+        Io { now: 0, power_on_at: 0, phone, trace: Vec::new(), events: 0, wake_latch: false, sram, break_on: None, break_hit: false }
     }
 
     /// Microseconds since power-on: what the timer shows.
@@ -41,6 +46,9 @@ impl Io {
     }
 
     pub(crate) fn emit(&mut self, event: Event) {
+        if let (Event::Log { text }, Some(breaks)) = (&event, self.break_on) {
+            self.break_hit |= breaks(text);
+        }
         self.trace.push(Record { t_us: self.now, phone: self.phone.clone(), event });
     }
 

@@ -94,6 +94,10 @@ pub enum Stop {
     Crashed { pc: u32, reason: String },
     /// No power.
     Off,
+    /// The firmware logged a line that [`Machine::break_on_log`] asked to
+    /// stop at. The CPU stopped right after that block, awake: the next
+    /// `run` resumes it there.
+    Break,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -370,6 +374,7 @@ impl Machine {
                 return self.crash(pc, "hang: the CPU did not sleep".into());
             }
             self.board_mut().fault = None;
+            self.board_mut().io.break_hit = false;
             let mut slice = pool::Slice {
                 id: self.id,
                 epoch: self.epoch,
@@ -399,6 +404,11 @@ impl Machine {
             if timed_out {
                 return self.crash(pc, "hang: the CPU did not sleep".into());
             }
+            if self.board().io.break_hit {
+                // Ready: a `wfi` in the breaking block returns as a
+                // spurious wake-up, which the architecture allows.
+                return Stop::Break;
+            }
             self.state = RunState::Asleep;
             wakes += 1;
             self.apply_stop();
@@ -415,6 +425,14 @@ impl Machine {
             (unicorn_engine::uc_error::INSN_INVALID, Some(hw)) => format!("undefined instruction {hw:#06x}"),
             (e, _) => format!("cpu error {e:?}"),
         }
+    }
+
+    /// Stops `run` as soon as the firmware logs a line `stop` accepts
+    /// (`run` returns [`Stop::Break`] after the block that wrote it; the
+    /// line is in the trace). `None`: never (the default). A host setting:
+    /// power cycles keep it.
+    pub fn break_on_log(&mut self, stop: Option<fn(&str) -> bool>) {
+        self.board_mut().io.break_on = stop;
     }
 
     /// The next instant `run` is needed: now when the CPU is ready or a wake

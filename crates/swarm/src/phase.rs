@@ -108,6 +108,11 @@ fn lcd_error(text: &str) -> Option<&'static str> {
     Message::ALL.iter().find(|m| m.is_error() && m.line() == 3 && m.text() == text).map(|m| m.text())
 }
 
+/// Whether a firmware log line is a lease (`dhcp: lease …`).
+pub fn is_lease_line(line: &str) -> bool {
+    line.starts_with("dhcp: lease")
+}
+
 impl Tracker {
     pub fn new() -> Tracker {
         Tracker::default()
@@ -240,7 +245,7 @@ impl Tracker {
     }
 
     fn log(&mut self, t: u64, line: &str) {
-        if line.starts_with("dhcp: lease") {
+        if is_lease_line(line) {
             if !self.is_open("dhcp") {
                 let from = self.last_boot.or(self.power_on).unwrap_or(t);
                 self.open.push(("dhcp".into(), from));

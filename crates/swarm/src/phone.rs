@@ -4,9 +4,9 @@
 //! Guarantees: [`Phone::run_until`] handles every event before `end` in time
 //! order (power-on, frames arriving, the machine's own deadlines) and none
 //! at or after it; the phone's time never goes back. A phone whose goal is
-//! the lease ([`Goal::Lease`]) is powered off at the instant it reaches it
-//! (the frames it sent up to then still go out) and is never due again:
-//! frames for it are dropped.
+//! the lease ([`Goal::Lease`]) is powered off at the instant it reaches it,
+//! its CPU stopped right after it logged the lease (the frames it sent up
+//! to then still go out), and is never due again: frames for it are dropped.
 
 use crate::config::{Goal, PhoneSpec};
 use crate::phase::Tracker;
@@ -39,6 +39,11 @@ impl Phone {
     pub fn new(spec: PhoneSpec, mut machine: Machine, cell: usize, slot: usize, keep_records: bool, goal: Goal) -> Phone {
         let plugged = spec.link_up_us.is_none();
         machine.set_link(0, plugged);
+        if goal == Goal::Lease {
+            // Off at the lease line itself: nothing the firmware would do
+            // next (SNTP, the INF search, their ARP) runs or is sent.
+            machine.break_on_log(Some(crate::phase::is_lease_line));
+        }
         Phone { spec, machine, powered: false, plugged, done: false, goal, inbox: VecDeque::new(), sent: Vec::new(), tracker: Tracker::with_goal(goal), records: Vec::new(), keep_records, cell, slot }
     }
 

@@ -223,3 +223,40 @@ fn a_phone_moving_between_threads_runs_as_it_does_on_one() {
     assert!(turn > 10, "enough moves to matter: {turn}");
     assert_eq!(moved, alone);
 }
+
+/// Runs a powered-on phone on its own deadlines until `until` µs: its trace
+/// and how many times `run` returned [`Stop::Break`], with each break's last
+/// record.
+fn stepped(mut m: Machine, until: u64) -> (Vec<trace::Record>, Vec<trace::Record>) {
+    let (mut t, mut now, mut breaks) = (Vec::new(), 0, Vec::new());
+    m.power_on(0);
+    loop {
+        let stop = m.run(now);
+        let records = m.drain_trace();
+        if stop == Stop::Break {
+            breaks.push(records.last().expect("a break follows a log line").clone());
+        }
+        t.extend(records);
+        match m.poll_at() {
+            Some(next) if next < until => now = next,
+            _ => return (t, breaks),
+        }
+    }
+}
+
+/// A break on a log line stops the CPU right after the line (nothing the
+/// firmware does next is in the slice), and resuming runs on as if it had
+/// never stopped.
+#[test]
+fn a_break_on_a_log_line_stops_right_after_it_and_resumes_as_if_never_stopped() {
+    let (plain, none) = stepped(real_phone(), 5_000_000);
+    assert!(none.is_empty());
+    let mut m = real_phone();
+    m.break_on_log(Some(|line| line.starts_with("config: ")));
+    let (broken, breaks) = stepped(m, 5_000_000);
+    assert!(!breaks.is_empty(), "the boot logs a config line: {plain:?}");
+    for r in &breaks {
+        assert!(matches!(&r.event, trace::Event::Log { text } if text.starts_with("config: ")), "{r:?}");
+    }
+    assert_eq!(broken, plain);
+}
