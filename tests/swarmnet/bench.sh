@@ -118,6 +118,16 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+# CPU time Kea's threads have had so far, ns (schedstat).
+kea_cpu_ns() {
+    local p t sum=0
+    for p in $KEA_PIDS; do
+        for t in /proc/"$p"/task/*/schedstat; do
+            sum=$((sum + $(cut -d' ' -f1 "$t" 2>/dev/null || echo 0)))
+        done
+    done
+    echo "$sum"
+}
 RESULTS=()
 result() { RESULTS+=("$1=$2"); }
 RC=0
@@ -166,19 +176,24 @@ field() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)
 if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     echo "== dhcp: perfdhcp vs $PHONES phones against one Kea"
     if [[ "$DHCP_PATH" == relay ]]; then lab_up kea --kea-socket udp; else lab_up kea; fi
+    KEA_PIDS=$(pgrep -f "kea-dhcp4 -c $WORK/lab/")
     if [[ -n "$PIN" ]]; then
-        for p in $(pgrep -f "kea-dhcp4 -c $WORK/lab/"); do taskset -pc 0 "$p" >/dev/null; done
+        for p in $KEA_PIDS; do taskset -pc 0 "$p" >/dev/null; done
     fi
+    K0=$(kea_cpu_ns)
     ip -n "$NAME-cli" addr add 10.77.0.50/20 dev eth0
     # Relay mode (unicast from port 67, giaddr 10.77.0.50); -R clients, -r offered rate.
     if [[ -n "$MATCHED" ]]; then LENGTH=(-n "$PHONES"); else LENGTH=(-p "$PERIOD"); fi
     nice -n "$LOAD_NICE" ${PIN:+taskset -c 1} ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" "${LENGTH[@]}" \
         10.77.0.1 >"$WORK/perfdhcp.out" 2>&1 || true
+    K1=$(kea_cpu_ns)
     PERF=$(sed -n 's/^Rate: \([0-9.]*\) 4-way.*/\1/p' "$WORK/perfdhcp.out")
     [[ -n "$PERF" ]] || { echo "bench.sh: perfdhcp gave no rate:"; cat "$WORK/perfdhcp.out"; exit 1; }
     grep -E '^Rate|drops ratio' "$WORK/perfdhcp.out" | sed 's/^/  perfdhcp: /'
     result perfdhcp_rate "$PERF"
     result perfdhcp_offered_rate "$RATE"
+    PERF_DORAS=$(sed -n 's/^ *received packets: \([0-9]*\).*/\1/p' "$WORK/perfdhcp.out" | sed -n 2p)
+    result kea_cpu_us_per_perfdhcp_dora "$(awk -v k=$((K1 - K0)) -v n="${PERF_DORAS:-0}" 'BEGIN { if (n > 0) printf "%.1f", k / 1000 / n; else print "?" }')"
     result perfdhcp_drops_ratio "$(sed -n 's/^ *drops ratio: \([0-9.]*\).*/\1/p' "$WORK/perfdhcp.out" | paste -sd/ -)"
     if [[ "$DHCP_PATH" == relay ]]; then
         # After perfdhcp, which sends from port 67 in the same namespace.
@@ -189,8 +204,10 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
         kill -0 "$RELAY_PID" 2>/dev/null || { echo "bench.sh: the dnsmasq relay did not start: $(cat "$WORK/relay.log")"; exit 1; }
     fi
     start_capture dhcp
+    K2=$(kea_cpu_ns)
     swarm "$DHCP_FOR" dhcp lease ${DHCP_RAMP:+--ramp "$DHCP_RAMP"} ${LINK_AT:+--link-up-at "$LINK_AT"} \
         ${LINK_RAMP:+--link-ramp "$LINK_RAMP"} || true
+    K3=$(kea_cpu_ns)
     stop_capture
     [[ -z "${RELAY_PID:-}" ]] || { kill "$RELAY_PID" 2>/dev/null; wait "$RELAY_PID" 2>/dev/null || true; RELAY_PID=""; }
     result swarm_dhcp_path "$DHCP_PATH"
@@ -205,11 +222,14 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     ACKED=$(sed -n 's/^acked=//p' "$WORK/dhcpwire.out")
     WIRE=$(sed -n 's/^rate=//p' "$WORK/dhcpwire.out")
     result swarm_dhcp_wire_rate "$WIRE"
+    result kea_cpu_us_per_swarm_dora "$(awk -v k=$((K3 - K2)) -v n="${ACKED:-0}" 'BEGIN { if (n > 0) printf "%.1f", k / 1000 / n; else print "?" }')"
     result swarm_dhcp_leases "$ACKED"
     result swarm_dhcp_wire_span_s "$(sed -n 's/^span_s=//p' "$WORK/dhcpwire.out")"
     result swarm_dhcp_report_rate "$(field dhcp 'round(r.get("dhcp_rate", 0), 1)')"
     result swarm_dhcp_report_leased "$(field dhcp 'r.get("leased", 0)')"
     result swarm_dhcp_wall_s "$SWARM_WALL"
+    # Behind real time once the DHCP load starts (the boot before it may lag: no cable, no harm).
+    result swarm_dhcp_lag_max_ms "$(field dhcp 'round(max([l for t, l in r["wall"][0].get("lag_over_time", []) if t + 100000 > (r["run"].get("link_up_us") or 0)], default=0) / 1e3, 2)')"
     result swarm_dhcp_emulated_over_wall "$(field dhcp 'round(r["run"]["end_us"] / 1e6 / r["wall"][0]["elapsed_s"], 3)')"
     result ratio_swarm_over_perfdhcp "$(awk -v a="$WIRE" -v b="$PERF" 'BEGIN { printf "%.3f", a / b }')"
     BULK=$(sed -n 's/^bulk_rate=//p' "$WORK/dhcpwire.out")

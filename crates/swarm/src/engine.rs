@@ -100,15 +100,18 @@ pub struct Progress {
 const PARALLEL_MIN: usize = 4;
 /// How often the progress callback runs, wall clock.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-/// How often PSS is sampled, wall clock (reading it walks every mapping:
-/// tens of ms with thousands of phones).
 /// How far one real-clock window may reach to catch up with the host clock:
 /// wider windows batch more phones per pass, but send their frames in
 /// bursts that a server's socket buffer may not hold (Kea's raw socket
 /// dropped DISCOVERs from 4 ms bursts at 4,000 phones/s).
 const CATCH_UP_US: u64 = 2_000;
 
+/// How often PSS is sampled, wall clock (reading it walks every mapping:
+/// tens of ms with thousands of phones).
 const PSS_EVERY: Duration = Duration::from_secs(1);
+/// A real-clock swarm about to sleep this long lets PSS be sampled (the
+/// walk, tens of ms with thousands of phones, would delay a busy loop).
+const QUIET_US: u64 = 20_000;
 
 pub struct Swarm {
     cfg: SwarmConfig,
@@ -130,6 +133,39 @@ pub struct Swarm {
 /// Whether a frame at `t_us` is HTTP after the lab's HTTP server stopped at `stop`.
 fn http_gone(stop: Option<u64>, t_us: u64, frame: &[u8]) -> bool {
     stop.is_some_and(|s| t_us >= s) && crate::cut::is_http(frame)
+}
+
+/// How far behind the host clock the windows of a real-clock run started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Lag {
+    p99_us: u64,
+    max_us: u64,
+    /// (bucket start, largest lag in it), `LAG_BUCKET_US` buckets.
+    over_time: Vec<(u64, u64)>,
+}
+
+const LAG_BUCKET_US: u64 = 100_000;
+
+impl Lag {
+    /// From (window start, lag) in time order; None without windows (a
+    /// virtual clock records none).
+    fn of(lags: Vec<(u64, u32)>) -> Option<Lag> {
+        let mut over_time: Vec<(u64, u64)> = Vec::new();
+        for &(t, lag) in &lags {
+            let bucket = t / LAG_BUCKET_US * LAG_BUCKET_US;
+            match over_time.last_mut() {
+                Some((b, max)) if *b == bucket => *max = (*max).max(lag as u64),
+                _ => over_time.push((bucket, lag as u64)),
+            }
+        }
+        let mut sorted: Vec<u32> = lags.into_iter().map(|l| l.1).collect();
+        if sorted.is_empty() {
+            return None;
+        }
+        sorted.sort_unstable();
+        let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize] as u64;
+        Some(Lag { p99_us: at(0.99), max_us: at(1.0), over_time })
+    }
 }
 
 fn lock(p: &Mutex<Phone>) -> std::sync::MutexGuard<'_, Phone> {
@@ -271,6 +307,7 @@ impl Swarm {
         let mut end_us = 0u64;
         let mut settled = vec![false; self.phones.len()];
         let mut n_settled = 0usize;
+        let mut lags: Vec<(u64, u32)> = Vec::new();
         loop {
             let t_phone = self.due.first().map(|&(t, _)| t);
             let t_cell = self.cells.iter().filter_map(Cell::poll_at).min();
@@ -279,7 +316,13 @@ impl Swarm {
                 end_us = until;
                 break;
             }
+            if clock.mode() == ClockMode::Real {
+                pss.set_quiet(t > clock.host_now() + QUIET_US);
+            }
             clock.wait_until(t);
+            if clock.mode() == ClockMode::Real {
+                lags.push((t, clock.host_now().saturating_sub(t).min(u32::MAX as u64) as u32));
+            }
             // Real clock, behind the host: everything due up to the host's
             // now (at most CATCH_UP_US ahead) runs in this one window, in
             // parallel, instead of window after window of one lookahead
@@ -300,7 +343,7 @@ impl Swarm {
                 ready.push(i);
             }
             let phones = &self.phones;
-            if ready.len() >= PARALLEL_MIN {
+            if ready.len() >= PARALLEL_MIN && self.workers > 1 {
                 self.pool.install(|| ready.par_iter().for_each(|&i| lock(&phones[i]).run_until(end)));
             } else {
                 ready.iter().for_each(|&i| lock(&phones[i]).run_until(end));
@@ -385,10 +428,10 @@ impl Swarm {
         }
         let elapsed = started.elapsed();
         on_progress(&self.progress(end_us, elapsed));
-        self.report(end_us, elapsed)
+        self.report(end_us, elapsed, Lag::of(lags))
     }
 
-    fn report(&self, end_us: u64, elapsed: Duration) -> Report {
+    fn report(&self, end_us: u64, elapsed: Duration, lag: Option<Lag>) -> Report {
         let per_phone: Vec<PhoneReport> = self.phones.iter().map(|p| PhoneReport::from_phone(&lock(p))).collect();
         let (first, last) = (per_phone.first().map(|p| p.mac.clone()).unwrap_or_default(), per_phone.last().map(|p| p.mac.clone()).unwrap_or_default());
         let run = RunInfo {
@@ -434,8 +477,27 @@ impl Swarm {
             pss_per_phone_bytes: pss_grown.map(|g| g / n.max(1)),
             provisioned_per_s: per_s(count(crate::Outcome::Provisioned)),
             leased_per_s: per_s(count(crate::Outcome::Leased)),
+            lag_p99_us: lag.as_ref().map(|l| l.p99_us),
+            lag_max_us: lag.as_ref().map(|l| l.max_us),
+            lag_over_time: lag.map(|l| l.over_time).unwrap_or_default(),
             tap_errors: self.cells.iter().filter_map(Cell::tap_error).collect(),
         };
         Report::build(run, self.cfg.until, per_phone, vec![wall])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_is_the_99th_percentile_and_the_maximum_of_the_windows() {
+        assert_eq!(Lag::of(Vec::new()), None);
+        let lags: Vec<(u64, u32)> = (1..=1000).map(|i| (i * 1000, 1001 - i as u32)).collect();
+        let lag = Lag::of(lags).unwrap();
+        assert_eq!((lag.p99_us, lag.max_us), (990, 1000));
+        assert_eq!(lag.over_time, [(0, 1000), (100_000, 901), (200_000, 801), (300_000, 701), (400_000, 601), (500_000, 501), (600_000, 401), (700_000, 301), (800_000, 201), (900_000, 101), (1_000_000, 1)]);
+        let one = Lag::of(vec![(250_000, 7)]).unwrap();
+        assert_eq!((one.p99_us, one.max_us, one.over_time), (7, 7, vec![(200_000, 7)]));
     }
 }

@@ -49,12 +49,19 @@ pub fn pss_bytes() -> Option<u64> {
 /// Samples PSS on its own thread every `every` (and once at start) and
 /// keeps the peak: a walk of every mapping takes tens of milliseconds with
 /// thousands of phones, which must not stall the swarm's real-clock loop.
-/// The interval stretches to 50 times the last walk, and the thread runs in
-/// the idle scheduling class, so sampling takes no CPU the phones (or a
-/// server on the same host) want.
+/// The interval stretches to 50 times the last walk, a walk waits until the
+/// swarm says it is quiet ([`PssPeak::set_quiet`]; at most `FORCE_AFTER`
+/// since the last one), and the thread runs in the idle scheduling class,
+/// so sampling takes no CPU the phones (or a server on the same host) want.
 /// The thread stops when the sampler is dropped.
+/// A walk waits at most this long for the swarm to be quiet.
+const FORCE_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often a waiting walk looks again.
+const QUIET_POLL: std::time::Duration = std::time::Duration::from_millis(10);
+
 pub struct PssPeak {
     peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    quiet: std::sync::Arc<std::sync::atomic::AtomicBool>,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -62,25 +69,36 @@ pub struct PssPeak {
 impl PssPeak {
     pub fn start(every: std::time::Duration) -> PssPeak {
         let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let quiet = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let p = peak.clone();
+        let (p, q) = (peak.clone(), quiet.clone());
         let thread = std::thread::Builder::new()
             .name("pss".into())
             .spawn(move || {
                 idle_priority();
+                let ended = |wait| !matches!(stopped.recv_timeout(wait), Err(std::sync::mpsc::RecvTimeoutError::Timeout));
                 loop {
                     let walk = std::time::Instant::now();
                     if let Some(b) = pss_bytes() {
                         p.fetch_max(b, std::sync::atomic::Ordering::Relaxed);
                     }
-                    let wait = every.max(walk.elapsed() * 50);
-                    if !matches!(stopped.recv_timeout(wait), Err(std::sync::mpsc::RecvTimeoutError::Timeout)) {
+                    if ended(every.max(walk.elapsed() * 50)) {
                         return;
+                    }
+                    while !q.load(std::sync::atomic::Ordering::Relaxed) && walk.elapsed() < FORCE_AFTER {
+                        if ended(QUIET_POLL) {
+                            return;
+                        }
                     }
                 }
             })
             .ok();
-        PssPeak { peak, stop: Some(stop), thread }
+        PssPeak { peak, quiet, stop: Some(stop), thread }
+    }
+
+    /// Whether a walk may start now (the swarm expects no work for a while).
+    pub fn set_quiet(&self, quiet: bool) {
+        self.quiet.store(quiet, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The highest PSS seen so far (`None`: never read).

@@ -220,6 +220,18 @@ pub struct Wall {
     /// Phones that reached the goal `lease`, per wall second.
     #[serde(default)]
     pub leased_per_s: f64,
+    /// Real clock only: how far behind the host clock each lookahead window
+    /// started, µs (p99 and max over the run's windows). Small lags mean the
+    /// phones kept real time and every delay was the network's or the
+    /// server's; large ones mean the host was too slow for the load.
+    #[serde(default)]
+    pub lag_p99_us: Option<u64>,
+    #[serde(default)]
+    pub lag_max_us: Option<u64>,
+    /// Real clock only: (emulated µs, the largest lag of the windows that
+    /// started in the 100 ms from there), for every 100 ms with a window.
+    #[serde(default)]
+    pub lag_over_time: Vec<(u64, u64)>,
     pub tap_errors: Vec<String>,
 }
 
@@ -386,6 +398,9 @@ impl Report {
                 if self.until == Goal::Lease { w.leased_per_s } else { w.provisioned_per_s },
                 if self.until == Goal::Lease { "leased" } else { "provisioned" }
             ));
+            if let (Some(p99), Some(max)) = (w.lag_p99_us, w.lag_max_us) {
+                s.push_str(&format!("  behind real time: p99 {} ms, max {} ms\n", ms(p99), ms(max)));
+            }
             for e in &w.tap_errors {
                 s.push_str(&format!("  TAP error: {e}\n"));
             }
