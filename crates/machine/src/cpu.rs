@@ -69,6 +69,11 @@ unsafe extern "C" {
     /// *next* block conditional (stale flash reads, a corrupted stack; test
     /// `it_block.rs`). It also searched the translated blocks on every miss.
     fn uc_st20xx_fill_without_restore(uc: *mut unicorn_engine::unicorn_const::uc_engine, on: bool) -> unicorn_engine::uc_error;
+    /// st20xx's unicorn patch: SRAM (writable, never code) enters the TLB
+    /// writable, without the notdirty slow path on its first store after
+    /// each fill (a fill per page per phone switch). We use no snapshots
+    /// and no memory hooks, the two things that path also served.
+    fn uc_st20xx_clean_data_ram(uc: *mut unicorn_engine::unicorn_const::uc_engine, on: bool) -> unicorn_engine::uc_error;
 }
 
 // SAFETY: `Unicorn` is !Send only because it holds an `Rc` (its hooks keep
@@ -124,6 +129,11 @@ impl Cpu {
         let rc = unsafe { uc_st20xx_fill_without_restore(uc.get_handle(), true) };
         if rc != unicorn_engine::uc_error::OK {
             return Err(uc_err("fill without restore")(rc));
+        }
+        // SAFETY: as above.
+        let rc = unsafe { uc_st20xx_clean_data_ram(uc.get_handle(), true) };
+        if rc != unicorn_engine::uc_error::OK {
+            return Err(uc_err("clean data RAM")(rc));
         }
         uc.ctl_set_cpu_model(ArmCpuModel::CORTEX_M4 as i32).map_err(uc_err("cpu model"))?;
         uc.ctl_set_tlb_type(TlbType::VIRTUAL).map_err(uc_err("tlb type"))?;

@@ -3151,3 +3151,20 @@ uc_err uc_st20xx_fill_without_restore(uc_engine *uc, bool on)
     uc->st20xx_fill_without_restore = on;
     return UC_ERR_OK;
 }
+
+/*
+ * st20xx: writable RAM without UC_PROT_EXEC enters the TLB writable at once.
+ * Unicorn keeps no dirty bitmap (cpu_physical_memory_is_clean() is always
+ * true), so every writable page was filled with TLB_NOTDIRTY and its first
+ * store after each fill took notdirty_write(), which, for a page that
+ * cannot hold code, only cleared the bit again (tlb_set_dirty() walks every
+ * MMU mode's entry and victim TLB). For a caller that uses no snapshots and
+ * no memory hooks that is all it did. Only a flag: may be set before the
+ * engine is set up. See ST20XX-PATCHES.md.
+ */
+UNICORN_EXPORT
+uc_err uc_st20xx_clean_data_ram(uc_engine *uc, bool on)
+{
+    uc->st20xx_clean_data_ram = on;
+    return UC_ERR_OK;
+}

@@ -416,6 +416,8 @@ struct uc_struct {
                                 // (see uc_st20xx_flush_tlb_keep_jumps in uc.c)
     bool st20xx_no_exit_checks; // st20xx: never emit check_exit_request
                                 // (see uc_st20xx_no_exit_checks in uc.c)
+    bool st20xx_clean_data_ram; // st20xx: non-executable RAM enters the TLB
+                                // writable (see uc_st20xx_clean_data_ram in uc.c)
     bool no_exit_request; // Disable check_exit_request temporarily. A
                           // workaround to treat the IT block as a whole block.
     bool init_done;       // Whether the initialization is done.

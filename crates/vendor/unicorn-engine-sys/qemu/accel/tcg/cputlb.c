@@ -876,7 +876,12 @@ void tlb_set_page_with_attrs(CPUState *cpu, target_ulong vaddr,
         if (prot & PAGE_WRITE) {
             if (section->readonly) {
                 write_address |= TLB_DISCARD_WRITE;
-            } else if (cpu_physical_memory_is_clean(iotlb)) {
+            } else if (cpu_physical_memory_is_clean(iotlb) &&
+                       !(cpu->uc->st20xx_clean_data_ram &&
+                         !(section->mr->perms & UC_PROT_EXEC))) {
+                // st20xx: unicorn's is_clean is always true, so every
+                // writable page took the notdirty slow path once per fill;
+                // for RAM that cannot hold code it only cleared the bit.
                 write_address |= TLB_NOTDIRTY;
             }
         }
