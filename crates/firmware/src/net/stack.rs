@@ -136,6 +136,8 @@ pub struct Net {
     vlan: aps::vlan::Policy,
     stored_vlan: Option<DhcpVlan>,
     vlan_to_store: Option<DhcpVlan>,
+    /// The cable is in (as last told by [`Net::link_changed`]).
+    link_up: bool,
 }
 
 fn ts(now: u64) -> Instant {
@@ -257,6 +259,7 @@ impl Net {
             vlan: aps::vlan::Policy::boot(vlan::settings(config), None),
             stored_vlan: None,
             vlan_to_store: None,
+            link_up: true,
         };
         net.next_port = 49152 + (net.random() % 8192) as u16;
         let p = net.port();
@@ -357,7 +360,11 @@ impl Net {
 
     /// The next instant `poll` has work (`u64::MAX`: only on a frame).
     pub fn poll_at(&mut self, now: u64) -> u64 {
-        let iface = self.iface.poll_at(ts(now), &self.set).map(|t| t.total_micros().max(0) as u64);
+        // Unplugged and without a lease, only DHCP has timers, and what it
+        // would send is lost: it sleeps until the link comes up (which
+        // restarts it), so phones waiting for their cable cost no wake-ups.
+        let dhcp_only = !self.link_up && self.ip.is_none();
+        let iface = self.iface.poll_at(ts(now), &self.set).filter(|_| !dhcp_only).map(|t| t.total_micros().max(0) as u64);
         let ntp = match &self.ntp {
             Ntp::Off => None,
             Ntp::Idle { at } => Some(*at),
@@ -371,9 +378,11 @@ impl Net {
     /// The cable was plugged in (`up`) or pulled out. A phone without a
     /// lease starts DHCP over at once when the link comes up, instead of
     /// waiting for its next retransmission (what it sent while unplugged was
-    /// lost); a lease it holds is kept.
+    /// lost; unplugged, its DHCP timers do not wake it); a lease it holds is
+    /// kept.
     pub fn link_changed(&mut self, up: bool, con: &mut impl Console) {
         con.line(format_args!("eth: link {}", if up { "up" } else { "down" }));
+        self.link_up = up;
         if up && self.ip.is_none() {
             self.set.get_mut::<dhcpv4::Socket>(self.h.dhcp).reset();
         }

@@ -260,3 +260,38 @@ fn a_break_on_a_log_line_stops_right_after_it_and_resumes_as_if_never_stopped() 
     }
     assert_eq!(broken, plain);
 }
+
+/// Regression: a phone booted with its cable out woke for every DHCP
+/// retransmission (10 s after boot, then on), sending into a dead link; a
+/// thousand such phones booted together all woke in the same instant. Now
+/// it sleeps until the cable goes in, and DHCP starts at once then.
+#[test]
+fn a_phone_with_its_cable_out_sleeps_until_it_is_plugged_in() {
+    let mut m = real_phone();
+    m.set_link(0, false);
+    m.power_on(0);
+    let mut wakes = Vec::new();
+    while let Some(now) = m.poll_at().filter(|&t| t < 25_000_000) {
+        m.run(now);
+        wakes.push(now);
+        assert!(m.nic_take_sent().is_empty(), "nothing sent unplugged (at {now} µs)");
+    }
+    let late: Vec<u64> = wakes.iter().copied().filter(|&t| t > 3_000_000).collect();
+    assert!(late.is_empty(), "woke unplugged at {late:?} µs");
+    let logs = |m: &mut Machine| {
+        m.drain_trace()
+            .into_iter()
+            .filter_map(|r| match r.event {
+                trace::Event::Log { text } => Some(text),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(logs(&mut m).iter().any(|l| l == "eth: link down"));
+    m.set_link(25_000_000, true);
+    m.run(25_000_000);
+    assert!(logs(&mut m).iter().any(|l| l == "eth: link up"));
+    let sent = m.nic_take_sent();
+    let discover = |f: &Vec<u8>| f.len() > 282 && f[12..14] == [0x08, 0x00] && f[23] == 17 && f[36..38] == [0, 67];
+    assert!(sent.iter().any(discover), "a DISCOVER at once: {} frames", sent.len());
+}
