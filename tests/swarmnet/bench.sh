@@ -157,6 +157,9 @@ start_capture() {
     exit 1
 }
 stop_capture() {
+    # Buffered capture hands packets over when a ring block fills or times
+    # out (tcpdump's 1 s): stopping sooner loses the last second.
+    sleep 1.2
     kill -INT "$CAP_PID" 2>/dev/null || true
     wait "$CAP_PID" 2>/dev/null || true
     CAP_PID=""
