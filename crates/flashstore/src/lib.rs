@@ -29,5 +29,5 @@ mod tests;
 
 pub use format::{MAX_KEY, MAX_VALUE};
 pub use map::fold_latin1;
-pub use nor::{Nor, NorError};
+pub use nor::{Nor, NorError, all_erased, is_erased_by_reading};
 pub use store::{DEFAULT_BYTES, Error, Op, Store};

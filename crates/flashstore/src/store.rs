@@ -152,7 +152,7 @@ impl<const BYTES: usize> Store<BYTES> {
             off = end;
         }
         self.write_off = off;
-        self.dirty = !is_erased(nor, sector + off, FLASH_SECTOR - off);
+        self.dirty = !nor.is_erased(sector + off, FLASH_SECTOR - off);
     }
 
     /// Sets one key (one record).
@@ -285,20 +285,6 @@ fn body_crc(nor: &impl Nor, body_len: u16, mut addr: u32) -> u32 {
     !state
 }
 
-fn is_erased(nor: &impl Nor, mut addr: u32, len: u32) -> bool {
-    let mut left = len as usize;
-    let mut buf = [0u8; PAGE];
-    while left > 0 {
-        let n = left.min(PAGE);
-        nor.read(addr, &mut buf[..n]);
-        if buf[..n].iter().any(|&b| b != 0xFF) {
-            return false;
-        }
-        addr += n as u32;
-        left -= n;
-    }
-    true
-}
 
 /// Walks the ops of a body; calls `f(op, key, value)` for each. Fails on a
 /// malformed op (bad code, empty key, or running past the body).
