@@ -31,6 +31,10 @@ use std::collections::HashMap;
 /// each model; all four models provisioning at once use 8).
 pub(crate) const MAX_CORES: usize = 16;
 
+/// A core remembers this many phones that fitted it (ids are never reused,
+/// so a long-lived thread that makes machine after machine starts over).
+const FITTED_MAX: usize = 1 << 20;
+
 /// What a phone brings to a slice.
 pub(crate) struct Slice<'a> {
     /// Unique per machine (never reused in the process).
@@ -76,21 +80,52 @@ struct Core {
     /// holds: its last slice ran here and it has not run anywhere since.
     holds: Option<(u64, u64, u64)>,
     last_used: u64,
+    /// Bumped whenever `code` changes.
+    generation: u64,
+    /// Phone id → (epoch, generation) at which it last fitted: it still
+    /// does while neither changed (its signatures change only with its
+    /// epoch, the core's only with `code`).
+    fitted: HashMap<u64, (u64, u64)>,
 }
 
 impl Core {
     fn new(s: &Slice<'_>) -> Result<Core, MachineError> {
         let cpu = Cpu::new(Box::new(Board::placeholder()?), s.rom, s.code_buffer)?;
-        Ok(Core { cpu, rom_id: s.rom_id, code_buffer: s.code_buffer, code: HashMap::new(), holds: None, last_used: 0 })
+        Ok(Core { cpu, rom_id: s.rom_id, code_buffer: s.code_buffer, code: HashMap::new(), holds: None, last_used: 0, generation: 0, fitted: HashMap::new() })
     }
 
-    fn fits(&self, s: &mut Slice<'_>) -> bool {
-        self.rom_id == s.rom_id && self.code_buffer == s.code_buffer && self.code.iter().all(|(&page, &sig)| s.sig(page) == Some(sig))
+    fn fits(&mut self, s: &mut Slice<'_>) -> bool {
+        if self.rom_id != s.rom_id || self.code_buffer != s.code_buffer {
+            return false;
+        }
+        if self.fitted.get(&s.id) == Some(&(s.epoch, self.generation)) {
+            return true;
+        }
+        let fits = self.code.iter().all(|(&page, &sig)| s.sig(page) == Some(sig));
+        if fits {
+            if self.fitted.len() >= FITTED_MAX {
+                self.fitted.clear();
+            }
+            self.fitted.insert(s.id, (s.epoch, self.generation));
+        }
+        fits
+    }
+
+    /// Notes code translated from `page` of phone `s` (which fits).
+    fn translated(&mut self, s: &mut Slice<'_>, page: u32) {
+        // A page already held has this phone's signature: it fitted.
+        if !self.code.contains_key(&page)
+            && let Some(sig) = s.sig(page)
+        {
+            self.code.insert(page, sig);
+            self.generation += 1;
+        }
     }
 
     fn forget_code(&mut self) -> Result<(), MachineError> {
         self.cpu.drop_code()?;
         self.code.clear();
+        self.generation += 1;
         Ok(())
     }
 }
@@ -158,9 +193,7 @@ pub(crate) fn run(s: &mut Slice<'_>, timeout_us: u64) -> Result<(Result<(), unic
         let saved = core.cpu.save();
         let fetched = std::mem::take(&mut s.board.fetched);
         for page in fetched {
-            if let Some(sig) = s.sig(page) {
-                core.code.entry(page).or_insert(sig);
-            }
+            core.translated(s, page);
         }
         *s.regs = saved?;
         *s.stamp = NEXT_STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
