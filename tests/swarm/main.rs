@@ -304,3 +304,21 @@ fn until_lease_on_the_command_line_sets_the_exit_code() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("`inf` is not a goal"), "{stderr}");
 }
+
+/// Virtual time without a trace runs each cell on its own timeline, in
+/// parallel; with a trace all cells share one. Cells never exchange
+/// frames, so both give the same report, and on any number of workers.
+#[test]
+fn cells_on_their_own_timelines_give_the_report_of_one_shared_timeline() {
+    let mut cfg = config(40);
+    cfg.phones_per_lab = Some(5);
+    cfg.workers = 2;
+    let net = lab(&[], &[]);
+    let (together, records) = run_traced(&cfg, &net);
+    let apart = run(&cfg, &net);
+    assert_eq!(apart.run.cells, 8);
+    assert!(!records.is_empty());
+    assert_eq!(apart.deterministic_part(), together.deterministic_part());
+    cfg.workers = 1;
+    assert_eq!(run(&cfg, &net).deterministic_part(), apart.deterministic_part());
+}

@@ -10,20 +10,26 @@
 //! phones at `time + L`. A heap (ordered set) of each phone's next instant
 //! picks the window; a phone that sleeps is not looked at.
 //!
-//! Virtual clock: windows follow each other at once (time jumps). Real
-//! clock: each window waits for the host clock to reach `t`; a window that
-//! starts behind the host clock reaches up to the host's now (at most 2 ms
-//! ahead), so a swarm that fell behind catches up in wider parallel windows.
+//! Virtual clock: windows follow each other at once (time jumps), and
+//! without a trace each cell has a timeline of its own ([`crate::part`]):
+//! cells never exchange frames, so the cells run in parallel on the
+//! workers, each window by window, and the run ends when the last cell
+//! does. With a trace (records in time order) all cells share one timeline.
+//! Real clock: each window waits for the host clock to reach `t`; a window
+//! that starts behind the host clock reaches up to the host's now (at most
+//! 2 ms ahead), so a swarm that fell behind catches up in wider parallel
+//! windows.
 //!
 //! Guarantees: with the virtual clock and the built-in lab the result does
-//! not depend on the number of workers or on thread timing: the same config
-//! and seed give the same phases, outcomes and trace order. Only the `wall`
+//! not depend on the number of workers, on thread timing or on whether the
+//! cells shared a timeline: the same config and seed give the same phases,
+//! outcomes and trace order. Only the `wall`
 //! part of the report (elapsed time, memory) differs between runs.
 
-use crate::bank::Delivery;
-use crate::cell::{Cell, Output};
+use crate::cell::Cell;
 use crate::config::{PhoneSpec, SwarmConfig};
 use crate::phase::Stage;
+use crate::part::{Part, Stepping, lock};
 use crate::phone::Phone;
 use crate::report::{PhoneReport, Report, RunInfo, Wall};
 use crate::{SwarmError, mem};
@@ -31,10 +37,11 @@ use lan::LabConfig;
 use machine::{Clock, ClockMode, FlashTemplate, Machine, MachineConfig, MachineOptions};
 use rayon::prelude::*;
 use rom::Roms;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use trace::Record;
 
@@ -95,11 +102,10 @@ pub struct Progress {
     pub failed: usize,
 }
 
-/// Below this many due phones a window runs on the calling thread (handing
-/// one or two phones to the pool costs more than it saves).
-const PARALLEL_MIN: usize = 4;
 /// How often the progress callback runs, wall clock.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+/// How often the thread waiting for parallel cells looks whether they are done.
+const WATCH_EVERY: Duration = Duration::from_millis(5);
 /// How far one real-clock window may reach to catch up with the host clock:
 /// wider windows batch more phones per pass, but send their frames in
 /// bursts that a server's socket buffer may not hold (Kea's raw socket
@@ -118,9 +124,6 @@ pub struct Swarm {
     net: String,
     phones: Vec<Mutex<Phone>>,
     cells: Vec<Cell>,
-    /// (next instant, phone) for every phone with something to do.
-    due: BTreeSet<(u64, usize)>,
-    scheduled: Vec<Option<u64>>,
     pool: rayon::ThreadPool,
     workers: usize,
     rss_start: Option<u64>,
@@ -130,9 +133,22 @@ pub struct Swarm {
     build_time: Duration,
 }
 
-/// Whether a frame at `t_us` is HTTP after the lab's HTTP server stopped at `stop`.
-fn http_gone(stop: Option<u64>, t_us: u64, frame: &[u8]) -> bool {
-    stop.is_some_and(|s| t_us >= s) && crate::cut::is_http(frame)
+/// What `phones` are doing now, for the progress callback.
+fn progress_of(phones: &[Mutex<Phone>], now_us: u64, elapsed: Duration) -> Progress {
+    let mut p = Progress { now_us, elapsed, phones: phones.len(), ..Progress::default() };
+    for ph in phones {
+        match lock(ph).tracker.stage() {
+            Stage::Off => p.off += 1,
+            Stage::Booted => p.booted += 1,
+            Stage::Dhcp => p.dhcp += 1,
+            Stage::Fetching => p.fetching += 1,
+            Stage::Rebooting => p.rebooting += 1,
+            Stage::Provisioned => p.provisioned += 1,
+            Stage::Leased => p.leased += 1,
+            Stage::Failed => p.failed += 1,
+        }
+    }
+    p
 }
 
 /// How far behind the host clock the windows of a real-clock run started.
@@ -166,12 +182,6 @@ impl Lag {
         let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize] as u64;
         Some(Lag { p99_us: at(0.99), max_us: at(1.0), over_time })
     }
-}
-
-fn lock(p: &Mutex<Phone>) -> std::sync::MutexGuard<'_, Phone> {
-    // A phone is only ever locked by one thread at a time; a poisoned lock
-    // means a worker panicked, and the phone's state is still the last one.
-    p.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Swarm {
@@ -239,17 +249,13 @@ impl Swarm {
         drop(flashes);
 
         let mut phones = Vec::with_capacity(specs.len());
-        let mut due = BTreeSet::new();
-        let mut scheduled = Vec::with_capacity(specs.len());
         for (i, (spec, machine)) in specs.into_iter().zip(machines).enumerate() {
             let cell = i / per_cell;
             let slot = cells[cell].add(i, spec.mac);
-            due.insert((spec.power_on_us, i));
-            scheduled.push(Some(spec.power_on_us));
             phones.push(Mutex::new(Phone::new(spec, machine, cell, slot, cfg.keep_trace, cfg.until)));
         }
         let rss = mem::rss_bytes();
-        Ok(Swarm { cfg: cfg.clone(), net: net.describe(), phones, cells, due, scheduled, pool, workers, rss_start, rss_peak: rss, pss_start, pss_peak: mem::pss_bytes(), build_time: started.elapsed() })
+        Ok(Swarm { cfg: cfg.clone(), net: net.describe(), phones, cells, pool, workers, rss_start, rss_peak: rss, pss_start, pss_peak: mem::pss_bytes(), build_time: started.elapsed() })
     }
 
     pub fn len(&self) -> usize {
@@ -260,36 +266,6 @@ impl Swarm {
         self.phones.is_empty()
     }
 
-    fn reschedule(&mut self, i: usize) {
-        let next = lock(&self.phones[i]).next_due();
-        if self.scheduled[i] != next {
-            if let Some(old) = self.scheduled[i] {
-                self.due.remove(&(old, i));
-            }
-            if let Some(t) = next {
-                self.due.insert((t, i));
-            }
-            self.scheduled[i] = next;
-        }
-    }
-
-    fn progress(&self, now_us: u64, elapsed: Duration) -> Progress {
-        let mut p = Progress { now_us, elapsed, phones: self.phones.len(), ..Progress::default() };
-        for ph in &self.phones {
-            match lock(ph).tracker.stage() {
-                Stage::Off => p.off += 1,
-                Stage::Booted => p.booted += 1,
-                Stage::Dhcp => p.dhcp += 1,
-                Stage::Fetching => p.fetching += 1,
-                Stage::Rebooting => p.rebooting += 1,
-                Stage::Provisioned => p.provisioned += 1,
-                Stage::Leased => p.leased += 1,
-                Stage::Failed => p.failed += 1,
-            }
-        }
-        p
-    }
-
     /// Runs the swarm until every phone is decided (reached its goal or
     /// failed, and none is between a reboot line and its boot) or the
     /// configured duration has passed. A phone whose goal is the lease is
@@ -297,21 +273,65 @@ impl Swarm {
     /// `on_progress` is called about every 100 ms of wall time and once at
     /// the end; `on_record`, when given, gets every trace record in
     /// (time, phone index) order (needs `keep_trace`).
-    pub fn run(&mut self, on_progress: &mut dyn FnMut(&Progress), mut on_record: Option<&mut dyn FnMut(&Record)>) -> Report {
+    pub fn run(&mut self, on_progress: &mut dyn FnMut(&Progress), on_record: Option<&mut dyn FnMut(&Record)>) -> Report {
         let started = Instant::now();
+        let pss = mem::PssPeak::start(PSS_EVERY);
+        let (end_us, lags) = match on_record {
+            None if self.cfg.clock == ClockMode::Virtual => (self.run_cells_apart(on_progress, started), Vec::new()),
+            on_record => self.run_together(on_progress, on_record, started, &pss),
+        };
+        self.rss_peak = self.rss_peak.max(mem::rss_bytes());
+        self.pss_peak = self.pss_peak.max(mem::pss_bytes()).max(pss.peak());
+        drop(pss);
+        for p in &self.phones {
+            lock(p).tracker.finish(end_us);
+        }
+        let elapsed = started.elapsed();
+        on_progress(&progress_of(&self.phones, end_us, elapsed));
+        self.report(end_us, elapsed, Lag::of(lags))
+    }
+
+    /// Virtual time, no trace: each cell runs on its own timeline, the
+    /// cells in parallel on the workers. Returns the end of the last window.
+    fn run_cells_apart(&mut self, on_progress: &mut dyn FnMut(&Progress), started: Instant) -> u64 {
+        let how = Stepping { latency: self.cfg.latency_us.max(1), http_stop_us: self.cfg.http_stop_us, pool: None };
+        let until = self.cfg.duration_us;
+        let reached = AtomicU64::new(0);
+        let (phones, cells, pool) = (&self.phones, &mut self.cells, &self.pool);
+        let mut rss_peak = self.rss_peak;
+        let end_us = std::thread::scope(|s| {
+            let work = s.spawn(|| {
+                pool.install(|| cells.par_iter_mut().enumerate().map(|(c, cell)| Part::new(std::slice::from_mut(cell), c, phones).run_alone(until, &how, &reached)).max().unwrap_or(0))
+            });
+            let mut last_progress = Instant::now();
+            while !work.is_finished() {
+                std::thread::sleep(WATCH_EVERY);
+                if last_progress.elapsed() >= PROGRESS_EVERY {
+                    last_progress = Instant::now();
+                    rss_peak = rss_peak.max(mem::rss_bytes());
+                    on_progress(&progress_of(phones, reached.load(Ordering::Relaxed), started.elapsed()));
+                }
+            }
+            work.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        self.rss_peak = rss_peak;
+        end_us
+    }
+
+    /// All cells in one timeline, window after window: a real clock (the
+    /// windows follow the host clock) or a trace (records in time order).
+    /// Returns the end of the last window and the real-clock lags.
+    fn run_together(&mut self, on_progress: &mut dyn FnMut(&Progress), mut on_record: Option<&mut dyn FnMut(&Record)>, started: Instant, pss: &mem::PssPeak) -> (u64, Vec<(u64, u32)>) {
         let clock = Clock::new(self.cfg.clock, 0);
         let latency = self.cfg.latency_us.max(1);
         let until = self.cfg.duration_us;
+        let how = Stepping { latency, http_stop_us: self.cfg.http_stop_us, pool: (self.workers > 1).then_some(&self.pool) };
+        let mut part = Part::new(&mut self.cells, 0, &self.phones);
         let mut last_progress = Instant::now();
-        let pss = mem::PssPeak::start(PSS_EVERY);
         let mut end_us = 0u64;
-        let mut settled = vec![false; self.phones.len()];
-        let mut n_settled = 0usize;
         let mut lags: Vec<(u64, u32)> = Vec::new();
-        loop {
-            let t_phone = self.due.first().map(|&(t, _)| t);
-            let t_cell = self.cells.iter().filter_map(Cell::poll_at).min();
-            let Some(t) = [t_phone, t_cell].into_iter().flatten().min() else { break };
+        while !part.settled() {
+            let Some(t) = part.next_at() else { break };
             if t >= until {
                 end_us = until;
                 break;
@@ -332,79 +352,8 @@ impl Swarm {
             let behind = if clock.mode() == ClockMode::Real { clock.host_now().min(t + CATCH_UP_US) } else { 0 };
             let end = (t + latency).max(behind).min(until);
             end_us = end;
-
-            let mut ready = Vec::new();
-            while let Some(&(pt, i)) = self.due.first() {
-                if pt >= end {
-                    break;
-                }
-                self.due.pop_first();
-                self.scheduled[i] = None;
-                ready.push(i);
-            }
-            let phones = &self.phones;
-            if ready.len() >= PARALLEL_MIN && self.workers > 1 {
-                self.pool.install(|| ready.par_iter().for_each(|&i| lock(&phones[i]).run_until(end)));
-            } else {
-                ready.iter().for_each(|&i| lock(&phones[i]).run_until(end));
-            }
-
-            // Frames into the cells, in (time, phone) order; `ready` is sorted by (due, index), so sort.
-            let mut per_cell: Vec<Vec<(usize, u64, Vec<u8>)>> = vec![Vec::new(); self.cells.len()];
-            let mut records: Vec<(u64, usize, Record)> = Vec::new();
-            let mut sorted = ready.clone();
-            sorted.sort_unstable();
-            for &i in &sorted {
-                let mut p = lock(&self.phones[i]);
-                let (cell, slot) = (p.cell, p.slot);
-                let stop = self.cfg.http_stop_us;
-                per_cell[cell].extend(p.sent.drain(..).filter(|(t, f)| !http_gone(stop, *t, f)).map(|(t, f)| (slot, t, f)));
-                if on_record.is_some() {
-                    records.extend(p.records.drain(..).map(|r| (r.t_us, i, r)));
-                }
-            }
-            let mut touched = sorted;
-            for (c, mut frames) in per_cell.into_iter().enumerate() {
-                let cell = &mut self.cells[c];
-                if frames.is_empty() && cell.poll_at().is_none_or(|p| p >= end) {
-                    continue;
-                }
-                frames.sort_by_key(|f| (f.1, cell.members[f.0]));
-                let mut out = Output::default();
-                cell.step(frames, end, &mut out);
-                for Delivery { phone, t_us, frame } in out.deliveries {
-                    if http_gone(self.cfg.http_stop_us, t_us, &frame) {
-                        continue;
-                    }
-                    let i = cell.members[phone];
-                    lock(&self.phones[i]).deliver(t_us + latency, frame);
-                    touched.push(i);
-                }
-                for (phone, r) in out.records {
-                    let i = cell.members[phone];
-                    touched.push(i);
-                    let mut p = lock(&self.phones[i]);
-                    if on_record.is_some() {
-                        records.push((r.t_us, i, r.clone()));
-                        p.tracker.observe(&r);
-                    } else {
-                        p.observe(r);
-                    }
-                }
-            }
-            touched.sort_unstable();
-            touched.dedup();
-            for i in touched {
-                self.reschedule(i);
-                let now_settled = {
-                    let p = lock(&self.phones[i]);
-                    p.tracker.is_decided() && !p.tracker.rebooting()
-                };
-                if now_settled != settled[i] {
-                    settled[i] = now_settled;
-                    if now_settled { n_settled += 1 } else { n_settled -= 1 }
-                }
-            }
+            let mut records = Vec::new();
+            part.window(end, &how, on_record.is_some().then_some(&mut records));
             if let Some(sink) = on_record.as_mut() {
                 records.sort_by_key(|r| (r.0, r.1));
                 for (_, _, r) in &records {
@@ -414,21 +363,10 @@ impl Swarm {
             if last_progress.elapsed() >= PROGRESS_EVERY {
                 last_progress = Instant::now();
                 self.rss_peak = self.rss_peak.max(mem::rss_bytes());
-                on_progress(&self.progress(end, started.elapsed()));
-            }
-            if n_settled == self.phones.len() {
-                break;
+                on_progress(&progress_of(&self.phones, end, started.elapsed()));
             }
         }
-        self.rss_peak = self.rss_peak.max(mem::rss_bytes());
-        self.pss_peak = self.pss_peak.max(mem::pss_bytes()).max(pss.peak());
-        drop(pss);
-        for p in &self.phones {
-            lock(p).tracker.finish(end_us);
-        }
-        let elapsed = started.elapsed();
-        on_progress(&self.progress(end_us, elapsed));
-        self.report(end_us, elapsed, Lag::of(lags))
+        (end_us, lags)
     }
 
     fn report(&self, end_us: u64, elapsed: Duration, lag: Option<Lag>) -> Report {

@@ -4,7 +4,8 @@
 //! built-in lab or a TAP device, timed phase by phase from the trace.
 //!
 //! - [`config`]: the swarm (count, model mix, MACs, shards, ramp, clock, goal).
-//! - [`engine`]: [`Swarm`], the conservative-lookahead scheduler.
+//! - [`engine`]: [`Swarm`], the conservative-lookahead scheduler; `part`:
+//!   the phones and cells one timeline steps window by window.
 //! - [`phase`]: trace records → per-phone phase timings and outcome.
 //! - [`report`]: the JSON report (schema in its module doc), merge, summary.
 //! - [`plot`]: provisioned-over-time and phase percentiles (SVG or PNG).
@@ -20,6 +21,7 @@ pub mod dhcpframe;
 pub mod engine;
 mod error;
 pub mod mem;
+mod part;
 pub mod phase;
 mod phone;
 pub mod plot;
