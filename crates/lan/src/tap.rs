@@ -4,7 +4,9 @@
 //!
 //! Guarantees: never blocks; a device error is kept ([`TapPort::error`]) and
 //! the port then goes quiet instead of panicking; `poll_at` is "soon"
-//! (1 ms after the last call) since a TAP has no deadlines of its own.
+//! (1 ms after the last call) since a TAP has no deadlines of its own, or
+//! "now" once a driver that waited on the device ([`wait_readable`]) marked
+//! it readable ([`TapPort::set_readable`]), until a read finds it empty.
 
 use crate::port::Port;
 use std::io;
@@ -18,6 +20,8 @@ pub struct TapPort {
     buf: Vec<u8>,
     last_now: u64,
     error: Option<io::Error>,
+    /// Marked readable by a driver: poll at once.
+    readable: bool,
     pub sent: u64,
     pub received: u64,
 }
@@ -35,7 +39,7 @@ impl TapPort {
         }
         let iface = Iface::without_packet_info(name, Mode::Tap)?;
         iface.set_non_blocking()?;
-        Ok(TapPort { iface, buf: vec![0; 65536], last_now: 0, error: None, sent: 0, received: 0 })
+        Ok(TapPort { iface, buf: vec![0; 65536], last_now: 0, error: None, readable: false, sent: 0, received: 0 })
     }
 
     pub fn name(&self) -> &str {
@@ -45,6 +49,27 @@ impl TapPort {
     pub fn error(&self) -> Option<&io::Error> {
         self.error.as_ref()
     }
+
+    /// The device's file descriptor, to wait on ([`wait_readable`]).
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.iface.as_raw_fd()
+    }
+
+    /// A frame is waiting: the next `poll_at` is now.
+    pub fn set_readable(&mut self) {
+        self.readable = true;
+    }
+}
+
+/// Waits until `fd` is readable or `timeout` has passed; true when
+/// readable. An interrupted or failed wait counts as the timeout.
+pub fn wait_readable(fd: std::os::fd::RawFd, timeout: std::time::Duration) -> bool {
+    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    let ts = libc::timespec { tv_sec: timeout.as_secs() as libc::time_t, tv_nsec: timeout.subsec_nanos() as libc::c_long };
+    // SAFETY: one valid pollfd and a valid timespec, both alive for the call.
+    let n = unsafe { libc::ppoll(&mut pfd, 1, &ts, std::ptr::null()) };
+    n > 0 && pfd.revents & libc::POLLIN != 0
 }
 
 impl Port for TapPort {
@@ -71,7 +96,10 @@ impl Port for TapPort {
                 self.received += 1;
                 Some(self.buf[..n].to_vec())
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.readable = false;
+                None
+            }
             Err(e) => {
                 self.error = Some(e);
                 None
@@ -80,7 +108,7 @@ impl Port for TapPort {
     }
 
     fn poll_at(&self) -> Option<u64> {
-        self.error.is_none().then_some(self.last_now + POLL_US)
+        self.error.is_none().then_some(if self.readable { self.last_now } else { self.last_now + POLL_US })
     }
 }
 
@@ -100,49 +128,43 @@ mod tests {
     }
 
     /// Deletes the namespace (and anything still running in it) on drop.
-    struct Netns;
+    struct Netns(&'static str);
     impl Drop for Netns {
         fn drop(&mut self) {
-            if let Ok(out) = Command::new("ip").args(["netns", "pids", NS]).output() {
+            if let Ok(out) = Command::new("ip").args(["netns", "pids", self.0]).output() {
                 for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
                     let _ = Command::new("kill").arg(pid).status();
                 }
             }
-            ip(&["netns", "del", NS]);
+            ip(&["netns", "del", self.0]);
         }
     }
 
-    #[test]
-    fn opening_a_missing_device_is_an_error() {
-        assert!(TapPort::open("st20xx-nope0").is_err());
-    }
-
-    /// curl in a fresh network namespace fetches a file from the lab through
-    /// a real TAP device, in real time.
-    #[test]
-    fn real_tap_in_a_namespace_reaches_the_lab() {
+    /// A fresh namespace `ns` with `tap0` at 10.0.0.50/24, attached; None
+    /// (after saying why) where the machine cannot make one.
+    fn tap_in_namespace(ns: &'static str, test: &str) -> Option<(Netns, TapPort)> {
         // SAFETY: geteuid has no preconditions.
         let root = unsafe { libc::geteuid() } == 0;
         if !root || !std::path::Path::new("/dev/net/tun").exists() || !ip(&["-V"]) || Command::new("curl").arg("-V").output().is_err() {
-            eprintln!("\n*** SKIPPED real_tap_in_a_namespace_reaches_the_lab: needs root, /dev/net/tun, `ip` and `curl` ***\n");
-            return;
+            eprintln!("\n*** SKIPPED {test}: needs root, /dev/net/tun, `ip` and `curl` ***\n");
+            return None;
         }
-        ip(&["netns", "del", NS]);
-        assert!(ip(&["netns", "add", NS]), "ip netns add");
-        let _guard = Netns;
+        ip(&["netns", "del", ns]);
+        assert!(ip(&["netns", "add", ns]), "ip netns add");
+        let guard = Netns(ns);
         for args in [
-            vec!["-n", NS, "tuntap", "add", "dev", "tap0", "mode", "tap"],
-            vec!["-n", NS, "addr", "add", "10.0.0.50/24", "dev", "tap0"],
-            vec!["-n", NS, "link", "set", "tap0", "up"],
-            vec!["-n", NS, "link", "set", "lo", "up"],
+            vec!["-n", ns, "tuntap", "add", "dev", "tap0", "mode", "tap"],
+            vec!["-n", ns, "addr", "add", "10.0.0.50/24", "dev", "tap0"],
+            vec!["-n", ns, "link", "set", "tap0", "up"],
+            vec!["-n", ns, "link", "set", "lo", "up"],
         ] {
             assert!(ip(&args), "ip {args:?}");
         }
-        let _ = Command::new("ip").args(["netns", "exec", NS, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]).status();
+        let _ = Command::new("ip").args(["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]).status();
         // Attach from a thread that has entered the namespace; the fd keeps
         // the device after the thread ends.
-        let tap = std::thread::spawn(|| {
-            let f = std::fs::File::open(format!("/run/netns/{NS}")).expect("netns file");
+        let tap = std::thread::spawn(move || {
+            let f = std::fs::File::open(format!("/run/netns/{ns}")).expect("netns file");
             // SAFETY: a valid netns fd; setns affects only this thread.
             assert_eq!(unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) }, 0, "setns");
             TapPort::open("tap0")
@@ -150,6 +172,51 @@ mod tests {
         .join()
         .unwrap()
         .expect("attach to tap0 in the namespace");
+        Some((guard, tap))
+    }
+
+    #[test]
+    fn opening_a_missing_device_is_an_error() {
+        assert!(TapPort::open("st20xx-nope0").is_err());
+    }
+
+    /// A driver waiting on the device wakes when a frame arrives, and a
+    /// port marked readable wants a poll at once until it has read all.
+    #[test]
+    fn a_frame_on_the_device_wakes_a_waiting_driver() {
+        let Some((_guard, mut tap)) = tap_in_namespace("st20xx-e-wait", "a_frame_on_the_device_wakes_a_waiting_driver") else { return };
+        tap.receive(100, &[0; 14]);
+        assert_eq!(tap.poll_at(), Some(100 + POLL_US), "nothing waits: the usual interval");
+        // Drain what the kernel sent on its own (router solicitations and the like).
+        while tap.transmit(100).is_some() {}
+        assert!(!wait_readable(tap.fd(), Duration::from_millis(20)), "an empty device times out");
+        // curl's ARP request for 10.0.0.1 leaves the namespace through tap0.
+        let mut curl = Command::new("ip")
+            .args(["netns", "exec", "st20xx-e-wait", "curl", "-s", "--max-time", "2", "http://10.0.0.1/"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        assert!(wait_readable(tap.fd(), Duration::from_secs(3)), "a frame wakes the wait");
+        assert!(start.elapsed() < Duration::from_secs(2));
+        tap.set_readable();
+        assert_eq!(tap.poll_at(), Some(100), "readable: poll now");
+        let mut frames = 0;
+        while tap.transmit(200).is_some() {
+            frames += 1;
+        }
+        assert!(frames >= 1);
+        assert_eq!(tap.poll_at(), Some(200 + POLL_US), "read empty: back to the interval");
+        let _ = curl.kill();
+        let _ = curl.wait();
+    }
+
+    /// curl in a fresh network namespace fetches a file from the lab through
+    /// a real TAP device, in real time.
+    #[test]
+    fn real_tap_in_a_namespace_reaches_the_lab() {
+        let Some((_guard, tap)) = tap_in_namespace(NS, "real_tap_in_a_namespace_reaches_the_lab") else { return };
 
         let dir = std::env::temp_dir().join(format!("lan-tap-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -96,6 +96,23 @@ impl Cell {
         self.switch.poll_at().map(|t| t.max(self.now))
     }
 
+    /// The TAP device's file descriptor (a TAP cell), to wait on.
+    pub fn tap_fd(&self) -> Option<std::os::fd::RawFd> {
+        match self.far {
+            Far::Tap(id) => self.switch.device::<TapPort>(id).map(TapPort::fd),
+            Far::Lab(_) => None,
+        }
+    }
+
+    /// A frame waits on the TAP device: the cell needs a step now.
+    pub fn tap_readable(&mut self) {
+        if let Far::Tap(id) = self.far
+            && let Some(tap) = self.switch.device_mut::<TapPort>(id)
+        {
+            tap.set_readable();
+        }
+    }
+
     /// The TAP device's error, if it failed.
     pub fn tap_error(&self) -> Option<String> {
         match self.far {

@@ -133,6 +133,24 @@ pub struct Swarm {
     build_time: Duration,
 }
 
+/// Real clock with a TAP: waits until `t` or until a frame arrives on the
+/// device, whichever is first. Returns when the window starts: `t`, or the
+/// host's now when a frame came (never before `last_end`, the previous
+/// window's end), with the TAP's cell marked for a step. A frame waits for
+/// no poll interval.
+fn wait_for_frame(clock: &Clock, t: u64, fd: std::os::fd::RawFd, part: &mut Part<'_>, last_end: u64) -> u64 {
+    let now = clock.host_now();
+    if now >= t {
+        return t;
+    }
+    if lan::tap::wait_readable(fd, Duration::from_micros(t - now)) {
+        part.tap_readable();
+        return clock.host_now().clamp(last_end.min(t), t);
+    }
+    clock.wait_until(t);
+    t
+}
+
 /// What `phones` are doing now, for the progress callback.
 fn progress_of(phones: &[Mutex<Phone>], now_us: u64, elapsed: Duration) -> Progress {
     let mut p = Progress { now_us, elapsed, phones: phones.len(), ..Progress::default() };
@@ -339,7 +357,13 @@ impl Swarm {
             if clock.mode() == ClockMode::Real {
                 pss.set_quiet(t > clock.host_now() + QUIET_US);
             }
-            clock.wait_until(t);
+            let t = match part.tap_fd() {
+                Some(fd) if clock.mode() == ClockMode::Real => wait_for_frame(&clock, t, fd, &mut part, end_us),
+                _ => {
+                    clock.wait_until(t);
+                    t
+                }
+            };
             if clock.mode() == ClockMode::Real {
                 lags.push((t, clock.host_now().saturating_sub(t).min(u32::MAX as u64) as u32));
             }

@@ -76,6 +76,16 @@ impl<'s> Part<'s> {
         [t_phone, t_cell].into_iter().flatten().min()
     }
 
+    /// The first TAP device among the part's cells, to wait on.
+    pub(crate) fn tap_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.cells.iter().find_map(Cell::tap_fd)
+    }
+
+    /// Frames wait on the TAP devices: their cells need a step now.
+    pub(crate) fn tap_readable(&mut self) {
+        self.cells.iter_mut().for_each(Cell::tap_readable);
+    }
+
     /// Every phone of the part is settled.
     pub(crate) fn settled(&self) -> bool {
         self.settled.len() == self.members
