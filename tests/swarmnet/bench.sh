@@ -25,7 +25,9 @@
 #     unless given), so both rates are first allocations of N new clients at
 #     the same offered rate. --pin puts Kea on CPU 0 and each load generator
 #     on CPU 1, so on a 2-core host the two do not take each other's CPU
-#     (perfdhcp needs little of it, the swarm a core).
+#     (perfdhcp needs little of it, the swarm a core). --perfdhcp-like-phones
+#     has perfdhcp send the phones' options 60 and 77 (Kea's client classes
+#     then cost it what they cost for the phones).
 #  2. full: one dnsmasq lab. An N-phone swarm provisions from dnsmasq + nginx;
 #     wall time, full runs per wall second, failures by LCD error, and the
 #     report's per-phone fetched counts against nginx's access log
@@ -33,7 +35,7 @@
 #
 #   bench.sh [--phones N] [--only dhcp|full] [--rate R] [--period S]
 #            [--dhcp-for DURATION] [--dhcp-ramp R] [--dhcp-link-up-at DURATION] [--dhcp-link-ramp R]
-#            [--dhcp-path direct|relay] [--dhcp-matched R] [--latency-us N] [--pin]
+#            [--dhcp-path direct|relay] [--dhcp-matched R] [--latency-us N] [--pin] [--perfdhcp-like-phones]
 #            [--for DURATION] [--bin ST20XX] [--roms DIR] [--keep DIR]
 #
 # --dhcp-for bounds the dhcp swarm (emulated time; it ends by itself once every
@@ -58,6 +60,7 @@ DHCP_PATH=direct
 MATCHED=""
 LATENCY=50
 PIN=""
+LIKE_PHONES=""
 FOR=30m
 BIN=""
 ROMS=$REPO/roms
@@ -78,12 +81,13 @@ while (($#)); do
         --dhcp-path) DHCP_PATH=${2:?}; shift 2 ;;
         --dhcp-matched) MATCHED=${2:?}; shift 2 ;;
         --latency-us) LATENCY=${2:?}; shift 2 ;;
+        --perfdhcp-like-phones) LIKE_PHONES=1; shift ;;
         --pin) PIN=1; shift ;;
         --for) FOR=${2:?}; shift 2 ;;
         --bin) BIN=${2:?}; shift 2 ;;
         --roms) ROMS=${2:?}; shift 2 ;;
         --keep) KEEP=${2:?}; shift 2 ;;
-        *) sed -n '34,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        *) sed -n '36,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 [[ "$PHONES" =~ ^[0-9]+$ ]] && ((PHONES > 0 && PHONES <= 3995)) ||
@@ -197,7 +201,12 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     K0=$(kea_cpu_ns)
     # Relay mode (unicast from port 67, giaddr 10.77.0.50); -R clients, -r offered rate.
     if [[ -n "$MATCHED" ]]; then LENGTH=(-n "$PHONES"); else LENGTH=(-p "$PERIOD"); fi
-    nice -n "$LOAD_NICE" ${PIN:+taskset -c 1} ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" "${LENGTH[@]}" \
+    # The swarm's ST2030S phones send option 60 "0107Thomson0206ST20300303SIP"
+    # and option 77 "Thomson ST2030S" (as captured on the wire), which Kea's
+    # client classes evaluate; --perfdhcp-like-phones has perfdhcp send them too.
+    OPTS=()
+    [[ -z "$LIKE_PHONES" ]] || OPTS=(-o 60,3031303754686f6d736f6e3032303653543230333030333033534950 -o 77,54686f6d736f6e2053543230333053)
+    nice -n "$LOAD_NICE" ${PIN:+taskset -c 1} ip netns exec "$NAME-cli" timeout $((PERIOD + 30)) perfdhcp -4 -l eth0 -R "$PHONES" -r "$RATE" "${LENGTH[@]}" "${OPTS[@]}" \
         10.77.0.1 >"$WORK/perfdhcp.out" 2>&1 || true
     K1=$(kea_cpu_ns)
     stop_capture
@@ -209,6 +218,7 @@ if [[ -z "$ONLY" || "$ONLY" == dhcp ]]; then
     # perfdhcp's clients in its memfile), so the order favours neither.
     lab_down kea-perfdhcp
     kea_up
+    result perfdhcp_like_phones "${LIKE_PHONES:-no}"
     result perfdhcp_rate "$PERF"
     result perfdhcp_offered_rate "$RATE"
     PERF_DORAS=$(sed -n 's/^ *received packets: \([0-9]*\).*/\1/p' "$WORK/perfdhcp.out" | sed -n 2p)
