@@ -5,8 +5,9 @@
 //!
 //! What is keyed on what (console lines may carry an `aps: ` prefix):
 //! - `dhcp`: the lab's first `dhcp` DISCOVER record (on a TAP, where no lab
-//!   sees it, the phone's last `boot` record) → the console line
-//!   `dhcp: lease …`. Every DISCOVER after the first is a retry.
+//!   sees it, the first DISCOVER the phone sent since its last boot, else
+//!   that `boot` record) → the console line `dhcp: lease …`. Every DISCOVER
+//!   the lab sees after the first is a retry.
 //! - `inf`: `dhcp: lease …` → `… INF found …`. Every `fetch: …` line without
 //!   a byte count while it is open is a retry.
 //! - `file:<Title>`: `Begin <Title> download...` → the next line starting
@@ -85,6 +86,8 @@ pub struct Tracker {
     goal: Goal,
     power_on: Option<u64>,
     last_boot: Option<u64>,
+    /// The first DISCOVER the phone sent since its last boot.
+    discover_since_boot: Option<u64>,
     open: Vec<(String, u64)>,
     pub spans: Vec<Span>,
     decided: Option<(Outcome, u64)>,
@@ -130,8 +133,9 @@ impl Tracker {
 
     /// The phone sent `frame` at `t`: the first DHCP DISCOVER is remembered.
     pub fn sent(&mut self, t: u64, frame: &[u8]) {
-        if self.first_discover.is_none() && crate::dhcpframe::is_discover(frame) {
-            self.first_discover = Some(t);
+        if crate::dhcpframe::is_discover(frame) {
+            self.first_discover.get_or_insert(t);
+            self.discover_since_boot.get_or_insert(t);
         }
     }
 
@@ -218,6 +222,7 @@ impl Tracker {
             }
             Event::Boot { .. } => {
                 self.last_boot = Some(t);
+                self.discover_since_boot = None;
                 if self.close("reboot", t, true) {
                     self.rebooting = false;
                 }
@@ -247,7 +252,7 @@ impl Tracker {
     fn log(&mut self, t: u64, line: &str) {
         if is_lease_line(line) {
             if !self.is_open("dhcp") {
-                let from = self.last_boot.or(self.power_on).unwrap_or(t);
+                let from = self.discover_since_boot.or(self.last_boot).or(self.power_on).unwrap_or(t);
                 self.open.push(("dhcp".into(), from));
             }
             self.close("dhcp", t, true);
@@ -454,5 +459,23 @@ mod tests {
         tr.sent(7, &crate::dhcpframe::tests::frame(1));
         tr.sent(9, &crate::dhcpframe::tests::frame(1));
         assert_eq!(tr.first_discover, Some(7));
+    }
+
+    /// Regression: on a TAP (no lab records) the `dhcp` phase ran from the
+    /// boot record, so a phone booted with its cable out counted the wait
+    /// for its cable as DHCP time.
+    #[test]
+    fn without_a_lab_dhcp_runs_from_the_first_discover_since_the_boot() {
+        let mut tr = Tracker::new();
+        tr.observe(&rec(0, Event::Power { state: PowerState::On }));
+        tr.observe(&rec(0, Event::Boot { cause: trace::BootCause::PowerOn, image: "2.74".into() }));
+        tr.sent(10_000_000, &crate::dhcpframe::tests::frame(1));
+        tr.sent(14_000_000, &crate::dhcpframe::tests::frame(1));
+        tr.observe(&log(14_000_300, "dhcp: lease 10.0.0.100/24"));
+        assert_eq!(span(&tr, "dhcp"), Some((10_000_000, 14_000_300, true)));
+        tr.observe(&rec(20_000_000, Event::Boot { cause: trace::BootCause::Software, image: "2.75".into() }));
+        tr.observe(&log(20_500_000, "dhcp: lease 10.0.0.100/24"));
+        let after_reboot: Vec<_> = tr.spans.iter().filter(|s| s.phase == "dhcp").map(|s| (s.start_us, s.end_us)).collect();
+        assert_eq!(after_reboot, [(10_000_000, 14_000_300), (20_000_000, 20_500_000)], "a DISCOVER before the reboot does not count after it");
     }
 }
