@@ -101,5 +101,8 @@ fn netlab_selftest() -> Result<(), String> {
 
 fn demo(rest: &[String]) -> Result<(), String> {
     setup::run()?;
+    // `cargo xtask demo -- --for 30s` (as the README writes it) and
+    // `cargo xtask demo --for 30s` both reach `st20xx run` as `--for 30s`.
+    let rest = rest.strip_prefix(&["--".to_string()][..]).unwrap_or(rest);
     run_cmd(cargo().args(["run", "--release", "--", "run"]).args(rest))
 }
