@@ -20,6 +20,9 @@
 //!   that the firmware has not read returns at once.
 //! - Writes whose effect is structural (RESET, BOOT_SLOT) take effect at the
 //!   next `wfi` stop, never inside a CPU slice.
+//! - A host may ask to stop at a log line ([`Machine::break_on_log`]): `run`
+//!   then returns [`Stop::Break`] right after the block that wrote it, the
+//!   CPU awake; the next `run` resumes it as if it had never stopped.
 //! - Determinism: the same config and the same inputs at the same times give
 //!   the same trace, byte for byte. The only wall-clock input is the hang
 //!   guard: a `run` that computes for more than the hang budget (2 s by
